@@ -1,0 +1,48 @@
+"""``python -m tests.emulator [--port N] [--state FILE]``: serve the emulator until SIGTERM/SIGINT.
+
+The first line on stdout is one JSON object: ``{"url", "ca_file", "pid"}``."""
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+
+from .core import Emulator, build_server
+from .tls import ensure_certificates
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: a free port)")
+    parser.add_argument("--state", help="JSON file that keeps the state across restarts")
+    args = parser.parse_args(argv)
+
+    if args.state:
+        state_file = os.path.abspath(args.state)
+        tls_dir = state_file + ".tls"
+    else:
+        state_file = None
+        tls_dir = tempfile.mkdtemp(prefix="exo-emulator-")
+    ca_file, cert_file, key_file = ensure_certificates(tls_dir)
+    emu = Emulator(state_file=state_file)
+    server = build_server(emu, args.port, cert_file, key_file, ca_file)
+
+    def stop(_signum, _frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    sys.stdout.write(json.dumps({"url": emu.base_url, "ca_file": ca_file, "pid": os.getpid()}) + "\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        emu.save()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
