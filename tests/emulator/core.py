@@ -41,7 +41,9 @@ DEFAULT_SETTINGS = {
 }
 
 # Modules whose import registers routes; a module that does not exist yet is skipped.
-HANDLER_MODULES = ("tokens", "control", "arm", "msi", "automation", "jobs", "graph")
+HANDLER_MODULES = (
+    "tokens", "control", "lro", "arm", "msi", "automation", "automation_modules", "runbooks", "jobs", "graph",
+)
 
 _ROUTES = []
 _RESET_HOOKS = []
