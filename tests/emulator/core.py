@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 ORGANIZATION = "contoso.onmicrosoft.com"
 ACCEPTED_DOMAINS = ["contoso.onmicrosoft.com", "contoso.com"]
@@ -387,7 +387,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(404, {"error": "not_found", "error_description": f"No such endpoint: {path}"})
             raise ApiError(404, {"error": {"code": "NotFound", "message": f"No control route {path}"}})
         r_api, _method, _regex, versions, fn = found
-        req.params = params
+        req.params = {k: unquote(v) if v is not None else v for k, v in params.items()}
         if r_api == "arm" and not path.lower().startswith("/metadata/"):
             check_api_version(req, versions)
         if r_api in ("arm", "graph"):

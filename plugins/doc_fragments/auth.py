@@ -1,0 +1,126 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    DOCUMENTATION = r'''
+options:
+  auth_source:
+    description:
+      - Where the credential comes from.
+      - V(auto) tries, in this order and without mixing sources, the module options (O(client_id) with
+        O(client_secret), O(certificate_path) or O(federated_token_file)); the environment
+        (E(AZURE_CLIENT_ID) with E(AZURE_SECRET) or E(AZURE_CLIENT_SECRET), E(AZURE_CLIENT_CERTIFICATE_PATH) or
+        E(AZURE_FEDERATED_TOKEN_FILE)); the C(~/.azure/credentials) profile (O(profile), E(AZURE_PROFILE) or
+        C(default)); then the Azure CLI when C(az) is installed.
+      - V(env) uses only the environment, as an AWX "Microsoft Azure Resource Manager" credential or
+        azure-identity sets it.
+      - V(credential_file) uses only the C(~/.azure/credentials) profile (E(AZURE_CONFIG_DIR) moves C(~/.azure)).
+      - V(cli) uses the account signed in to the Azure CLI (C(az login)).
+      - V(msi) uses the managed identity of the Azure host that runs the module; O(client_id) selects a
+        user-assigned one.
+      - Settings that are not secrets (O(subscription_id), O(tenant_id), O(cloud) and the endpoints) are read
+        one by one from the module option, then the profile when one is in use, then the environment.
+    type: str
+    choices: [auto, env, cli, msi, credential_file]
+    default: auto
+  profile:
+    description:
+      - Section of C(~/.azure/credentials) to use (INI keys C(subscription_id), C(client_id), C(secret),
+        C(tenant), C(cloud_environment), as azure.azcollection reads them; C(certificate_path) instead of
+        C(secret) for a certificate).
+      - Falls back to E(AZURE_PROFILE). Naming a profile makes it the only source of the credential.
+    type: str
+  subscription_id:
+    description:
+      - Azure subscription id. Required by the Azure Resource Manager modules.
+      - Falls back to E(AZURE_SUBSCRIPTION_ID), then the profile, then (with the Azure CLI) the CLI's current
+        subscription.
+    type: str
+  tenant_id:
+    description:
+      - Entra tenant (directory) id, or its domain such as C(contoso.onmicrosoft.com).
+      - Falls back to E(AZURE_TENANT) (AWX), then E(AZURE_TENANT_ID) (azure-identity).
+    type: str
+    aliases: [tenant]
+  client_id:
+    description:
+      - Application (client) id of the service principal, or of the user-assigned managed identity with
+        O(auth_source=msi).
+      - Falls back to E(AZURE_CLIENT_ID).
+    type: str
+  client_secret:
+    description:
+      - Client secret of the service principal. Never shown in output, diffs or logs.
+      - Falls back to E(AZURE_SECRET) (AWX), then E(AZURE_CLIENT_SECRET) (azure-identity).
+      - Mutually exclusive with O(certificate_path) and O(federated_token_file).
+    type: str
+    aliases: [secret]
+  certificate_path:
+    description:
+      - PEM or PKCS12 file holding the service principal's certificate and private key.
+      - Falls back to E(AZURE_CLIENT_CERTIFICATE_PATH).
+    type: path
+  certificate_password:
+    description:
+      - Password of O(certificate_path), when it is encrypted. Never shown in output, diffs or logs.
+      - Falls back to E(AZURE_CLIENT_CERTIFICATE_PASSWORD).
+    type: str
+  federated_token_file:
+    description:
+      - File holding a federated token (workload identity federation, for example a Kubernetes projected
+        service account token or a CI system's OIDC token), exchanged for an Entra token for O(client_id).
+      - Falls back to E(AZURE_FEDERATED_TOKEN_FILE).
+    type: path
+  cloud:
+    description:
+      - The Azure cloud; sets the ARM, Graph and login endpoints and the token scopes.
+      - V(AzureCloud) uses C(https://management.azure.com), C(https://graph.microsoft.com) and
+        C(https://login.microsoftonline.com).
+      - V(AzureUSGovernment) uses C(https://management.usgovcloudapi.net), C(https://graph.microsoft.us) and
+        C(https://login.microsoftonline.us).
+      - V(AzureChinaCloud) uses C(https://management.chinacloudapi.cn), C(https://microsoftgraph.chinacloudapi.cn)
+        and C(https://login.chinacloudapi.cn).
+      - Falls back to E(AZURE_CLOUD_ENVIRONMENT), then V(AzureCloud).
+    type: str
+    choices: [AzureCloud, AzureUSGovernment, AzureChinaCloud]
+    aliases: [cloud_environment]
+  arm_endpoint:
+    description:
+      - Azure Resource Manager URL, overriding the one of O(cloud) (for a private endpoint, a proxy or any
+        other cloud). Tokens are still requested for the scope of O(cloud).
+      - Falls back to E(AZURE_ARM_ENDPOINT).
+    type: str
+  graph_endpoint:
+    description:
+      - Microsoft Graph URL, overriding the one of O(cloud). Tokens are still requested for the scope of O(cloud).
+      - Falls back to E(AZURE_GRAPH_ENDPOINT).
+    type: str
+  authority_host:
+    description:
+      - Entra login URL, overriding the one of O(cloud).
+      - A host other than the three clouds' login hosts publishes no Entra instance metadata, so instance
+        discovery is turned off for it.
+      - Falls back to E(AZURE_AUTHORITY_HOST).
+    type: str
+requirements:
+  - python >= 3.9
+  - azure-identity >= 1.19.0
+  - azure-core >= 1.32.0
+notes:
+  - Modules run where the task runs. For C(localhost) listed in an inventory, set
+    C(ansible_python_interpreter) to the value of C(ansible_playbook_python) so that the Python with the Azure SDKs
+    runs them.
+  - Set the options once for all modules of the collection with
+    C(module_defaults) and the action group C(group/m365.exo_automation.azure).
+  - With an AWX "Microsoft Azure Resource Manager" credential attached to the job template nothing needs to be
+    set, as its E(AZURE_SUBSCRIPTION_ID), E(AZURE_CLIENT_ID), E(AZURE_SECRET), E(AZURE_TENANT) and
+    E(AZURE_CLOUD_ENVIRONMENT) are read.
+  - Throttling (HTTP 429) and server errors are retried by the Azure SDK, honouring C(Retry-After).
+'''

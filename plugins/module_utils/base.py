@@ -1,0 +1,389 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one base every module of the collection stands on.
+
+``ExoModule`` wraps ``AnsibleModule``: its constructor only parses arguments (no network, no SDK import);
+``run(fn)`` calls ``fn(module) -> dict`` and turns every error into one ``fail_json`` with the message, HTTP
+status, the service's error code, the request id and the traceback. SDKs are imported lazily by the client
+factories, so a task pays only for what it uses.
+
+    def main():
+        ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import sys
+import time
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.auth import (
+    AUTH_ARGSPEC,
+    AuthError,
+    build_credential,
+    cli_subscription_id,
+    resolve,
+)
+
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "m365.exo_automation/%s" % COLLECTION_VERSION
+
+# azure-core's RetryPolicy does the retrying (429 and 5xx, honouring Retry-After; a POST only with
+# Retry-After or on 500/503/504). These bounds keep a throttled task within a few minutes.
+ARM_RETRY = {
+    "retry_total": 8,
+    "retry_backoff_factor": 0.8,
+    "retry_backoff_max": 60,
+}
+
+DEFAULT_TIMEOUT = 600
+
+# pip distribution names of the Python packages the modules import.
+REQUIREMENTS = {
+    "azure.identity": "azure-identity",
+    "azure.core": "azure-core",
+    "azure.mgmt.automation": "azure-mgmt-automation",
+    "azure.mgmt.msi": "azure-mgmt-msi",
+    "azure.mgmt.resource": "azure-mgmt-resource",
+    "msgraph": "msgraph-sdk",
+    "kiota_abstractions": "msgraph-sdk",
+}
+
+_HINTS = {
+    400: "Azure rejected the request: check the option values named in the message.",
+    401: "Authentication failed: check tenant_id, client_id and the secret or certificate (or the AWX Azure "
+         "credential), and that cloud / authority_host match the tenant's cloud.",
+    403: "The identity lacks permission for this action: grant it a role that allows it (for example "
+         "Contributor on the resource group or subscription) and re-run.",
+    404: "Not found: check the names, resource group and subscription_id.",
+    409: "The resource is in a conflicting state (for example still being created or deleted): wait and "
+         "re-run.",
+    429: "Still throttled after retries: re-run later.",
+    500: "The service failed after retries: re-run; if it persists, quote the request id to Azure support.",
+}
+
+
+class ModuleError(Exception):
+    """The one error type of the collection. Caught once, in :meth:`ExoModule.run`.
+
+    ``message`` says what went wrong, ``hint`` what to do; ``status`` (HTTP), ``code`` (the service's error
+    code) and ``request_id`` identify the failing call; ``details`` is extra data returned with the failure;
+    ``option`` names the module option at fault, when there is one.
+    """
+
+    def __init__(self, message, status=None, code=None, request_id=None, hint=None, details=None, option=None):
+        super(ModuleError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.hint = hint
+        self.details = details
+        self.option = option
+
+    def format(self):
+        text = self.message
+        parts = []
+        if self.status is not None:
+            parts.append("HTTP %s" % self.status)
+        if self.code:
+            parts.append("code %s" % self.code)
+        if self.request_id:
+            parts.append("request id %s" % self.request_id)
+        if parts:
+            text = "%s (%s)" % (text.rstrip("."), ", ".join(parts))
+        if self.hint:
+            text = "%s. %s" % (text.rstrip("."), self.hint)
+        return text
+
+    def fail_kwargs(self):
+        kwargs = {"msg": self.format()}
+        if self.status is not None:
+            kwargs["status"] = self.status
+        if self.code:
+            kwargs["error_code"] = self.code
+        if self.request_id:
+            kwargs["request_id"] = self.request_id
+        if self.option:
+            kwargs["option"] = self.option
+        if self.details is not None:
+            kwargs["details"] = self.details
+        return kwargs
+
+    def __str__(self):
+        return self.format()
+
+
+def _header(headers, *names):
+    if not headers:
+        return None
+    for name in names:
+        try:
+            value = headers.get(name)
+        except Exception:  # noqa: BLE001
+            value = None
+        if value:
+            return value
+    return None
+
+
+def hint_for(status, code=None):
+    """What to do about an HTTP status / service error code."""
+    if code in ("InvalidAuthenticationTokenAudience",):
+        return ("The token was issued for another cloud: set cloud (or AZURE_CLOUD_ENVIRONMENT) to the cloud "
+                "that serves arm_endpoint.")
+    if code in ("SubscriptionNotFound", "InvalidSubscriptionId"):
+        return "Check subscription_id (or AZURE_SUBSCRIPTION_ID) and that the identity can see that subscription."
+    if code in ("ExpiredAuthenticationToken",):
+        return "The token expired: re-run the task."
+    if status is None:
+        return None
+    if status >= 500:
+        return _HINTS[500]
+    return _HINTS.get(status)
+
+
+def error_from_exception(exc, what=None):
+    """Translate an SDK exception into :class:`ModuleError`; returns None for anything else."""
+    if isinstance(exc, ModuleError):
+        return exc
+    core = sys.modules.get("azure.core.exceptions")
+    prefix = "%s: " % what if what else ""
+    if core is not None and isinstance(exc, core.ClientAuthenticationError) and getattr(exc, "response", None) is None:
+        # raised by azure-identity while getting a token
+        return ModuleError(prefix + "could not get an access token: %s" % _first_line(exc.message or str(exc)),
+                           status=getattr(exc, "status_code", None), hint=_HINTS[401])
+    if core is not None and isinstance(exc, core.HttpResponseError):
+        status = getattr(exc, "status_code", None)
+        odata = getattr(exc, "error", None)
+        code = getattr(odata, "code", None) or getattr(exc, "error_code", None)
+        message = getattr(odata, "message", None) or exc.message or str(exc)
+        response = getattr(exc, "response", None)
+        headers = getattr(response, "headers", None)
+        request_id = _header(headers, "x-ms-request-id", "request-id", "x-ms-correlation-request-id")
+        return ModuleError(prefix + _first_line(message), status=status, code=code, request_id=request_id,
+                           hint=hint_for(status, code))
+    if core is not None and isinstance(exc, (core.ServiceRequestError, core.ServiceResponseError)):
+        return ModuleError(prefix + "could not reach the service: %s" % _first_line(str(exc)),
+                           hint="Check the network, proxy settings, arm_endpoint / graph_endpoint / cloud, and "
+                                "that REQUESTS_CA_BUNDLE trusts the endpoint's certificate.")
+    return None
+
+
+def _first_line(text):
+    text = (text or "").strip()
+    # azure-core messages repeat "Code: X\nMessage: Y" after the first line; the parts are reported separately.
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return text
+    first = lines[0]
+    if first.startswith("(") and ")" in first and len(lines) > 1 and lines[1].startswith("Code:"):
+        first = first.split(")", 1)[1].strip() or first
+    return first
+
+
+class ExoModule:
+    """Thin wrapper around AnsibleModule. The constructor only builds the AnsibleModule (argument parsing);
+    no network, no SDK import."""
+
+    def __init__(self, argument_spec, supports_check_mode=True, auth=True, **ansible_module_kwargs):
+        spec = {}
+        if auth:
+            spec.update(AUTH_ARGSPEC)
+        spec.update(argument_spec or {})
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode,
+                                    **ansible_module_kwargs)
+        self.params = self.module.params
+        self.check_mode = bool(self.module.check_mode)
+        self.diff_mode = bool(getattr(self.module, "_diff", False))
+        self._auth = None
+        self._credential = None
+        self._subscription_id = None
+        self._clients = {}
+        self._closers = []
+
+    # -- imports -----------------------------------------------------------------------------------
+    def require(self, import_name, pip_name=None):
+        """Import a module, or fail with ``missing_required_lib`` naming the pip package."""
+        import importlib
+
+        try:
+            return importlib.import_module(import_name)
+        except ImportError:
+            pip_name = pip_name or REQUIREMENTS.get(import_name) or REQUIREMENTS.get(import_name.split(".")[0])
+            self.module.fail_json(msg=missing_required_lib(pip_name or import_name),
+                                  exception=traceback.format_exc())
+
+    # -- auth --------------------------------------------------------------------------------------
+    def auth_settings(self):
+        """Resolved auth settings (see auth.resolve); raises ModuleError naming the bad option."""
+        if self._auth is None:
+            try:
+                self._auth = resolve(self.params)
+            except AuthError as err:
+                raise ModuleError(str(err), option=err.option)
+            for secret in self._auth.secrets:
+                self.module.no_log_values.add(secret)
+        return self._auth
+
+    def cloud(self):
+        return self.auth_settings().cloud
+
+    def credential(self):
+        """The azure-identity TokenCredential for the auth options (cached)."""
+        if self._credential is None:
+            settings = self.auth_settings()
+            self.require("azure.identity")
+            self._credential = build_credential(settings)
+            close = getattr(self._credential, "close", None)
+            if close:
+                self._closers.append(close)
+        return self._credential
+
+    def subscription_id(self):
+        """The subscription for ARM calls; a clear error when none is configured."""
+        if self._subscription_id is None:
+            settings = self.auth_settings()
+            sub = settings.subscription_id
+            if not sub and settings.kind == "cli":
+                sub = cli_subscription_id()
+            if not sub:
+                raise ModuleError("subscription_id is required for this module: set the subscription_id option, "
+                                  "export AZURE_SUBSCRIPTION_ID, or add subscription_id to the credentials "
+                                  "profile", option="subscription_id")
+            self._subscription_id = sub
+        return self._subscription_id
+
+    def tenant_id(self):
+        return self.auth_settings().tenant_id
+
+    # -- clients -----------------------------------------------------------------------------------
+    def arm_client_kwargs(self):
+        cloud = self.cloud()
+        kwargs = {
+            "base_url": cloud.arm_endpoint,
+            "credential_scopes": [cloud.arm_scope],
+            "user_agent": USER_AGENT,
+        }
+        kwargs.update(ARM_RETRY)
+        return kwargs
+
+    def _arm_client(self, key, import_name, class_name):
+        if key not in self._clients:
+            mod = self.require(import_name)
+            cls = getattr(mod, class_name)
+            client = cls(self.credential(), self.subscription_id(), **self.arm_client_kwargs())
+            self._clients[key] = client
+            self._closers.append(client.close)
+        return self._clients[key]
+
+    def automation_client(self):
+        """azure.mgmt.automation.AutomationClient on the cloud's ARM endpoint."""
+        return self._arm_client("automation", "azure.mgmt.automation", "AutomationClient")
+
+    def msi_client(self):
+        """azure.mgmt.msi.ManagedServiceIdentityClient on the cloud's ARM endpoint."""
+        return self._arm_client("msi", "azure.mgmt.msi", "ManagedServiceIdentityClient")
+
+    def resource_client(self):
+        """azure.mgmt.resource ResourceManagementClient on the cloud's ARM endpoint."""
+        return self._arm_client("resource", "azure.mgmt.resource.resources", "ResourceManagementClient")
+
+    def graph(self):
+        """module_utils.graph.GraphClient on the cloud's Graph endpoint (msgraph-sdk's request adapter)."""
+        if "graph" not in self._clients:
+            from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphClient
+
+            cloud = self.cloud()
+            client = GraphClient(self.credential(), cloud.graph_endpoint, [cloud.graph_scope], module=self)
+            self._clients["graph"] = client
+            self._closers.append(client.close)
+        return self._clients["graph"]
+
+    def add_closer(self, fn):
+        """Call ``fn()`` when the module finishes (success or failure)."""
+        self._closers.append(fn)
+
+    # -- long-running operations -------------------------------------------------------------------
+    def wait_poller(self, poller, what, timeout=None):
+        """Wait for an azure-core LROPoller within ``timeout`` seconds (default: the ``timeout`` option or 600).
+
+        Returns the poller's result; raises ModuleError when the operation fails or the time is up (the
+        operation itself continues in Azure)."""
+        if timeout is None:
+            timeout = self.params.get("timeout") or DEFAULT_TIMEOUT
+        started = time.time()
+        try:
+            result = poller.result(timeout=timeout)
+        except Exception as exc:  # noqa: BLE001
+            err = error_from_exception(exc, what)
+            if err is None:
+                raise
+            raise err
+        if not poller.done():
+            raise ModuleError("timed out after %d s waiting for %s (status: %s); the operation continues in Azure"
+                              % (int(time.time() - started), what, _poller_status(poller)),
+                              hint="Raise timeout, or re-run the task later: it picks up the current state.")
+        return result
+
+    # -- output ------------------------------------------------------------------------------------
+    def warn(self, msg):
+        self.module.warn(msg)
+
+    def debug(self, msg):
+        self.module.debug(msg)
+
+    def fail(self, err, exception=None):
+        """Fail the task with a ModuleError (or any exception, translated)."""
+        if not isinstance(err, ModuleError):
+            translated = error_from_exception(err)
+            if translated is None:
+                translated = ModuleError("unexpected error: %s: %s" % (type(err).__name__, err),
+                                         hint="This is a bug if it is not caused by the environment; the "
+                                              "traceback is in the task result (use -vvv).")
+            err = translated
+        kwargs = err.fail_kwargs()
+        kwargs["exception"] = exception or traceback.format_exc()
+        self._close()
+        self.module.fail_json(**kwargs)
+
+    def exit(self, result):
+        self._close()
+        self.module.exit_json(**result)
+
+    def run(self, fn):
+        """``result = fn(self)``; ``exit_json(**result)``. Every error goes through :meth:`fail`."""
+        try:
+            result = fn(self)
+        except SystemExit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place errors are caught
+            self.fail(exc, exception=traceback.format_exc())
+            return
+        if result is None:
+            result = {"changed": False}
+        self.exit(result)
+
+    def _close(self):
+        closers, self._closers = self._closers, []
+        for close in reversed(closers):
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - closing must never mask the result
+                pass
+
+
+def _poller_status(poller):
+    try:
+        return poller.status()
+    except Exception:  # noqa: BLE001
+        return "unknown"
+
+
+__all__ = ["ARM_RETRY", "DEFAULT_TIMEOUT", "ExoModule", "ModuleError", "USER_AGENT", "error_from_exception",
+           "hint_for"]

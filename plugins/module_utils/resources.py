@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Facts of the ARM resources the account modules manage (resource groups, user-assigned identities,
+Automation accounts), shared by the modules and their _info counterparts."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.m365.exo_automation.plugins.module_utils import arm
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import parse_resource_id
+
+IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
+ACCOUNT_TYPE = "Microsoft.Automation/automationAccounts"
+
+# module value -> ARM identity type, and back (compared without spaces or case)
+ARM_TYPES = {
+    "none": "None",
+    "system": "SystemAssigned",
+    "user": "UserAssigned",
+    "both": "SystemAssigned, UserAssigned",
+}
+FROM_ARM = dict((v.replace(" ", "").lower(), k) for k, v in ARM_TYPES.items())
+
+
+def resource_group_facts(group):
+    """ARM JSON of a resource group -> the returned facts."""
+    if not group:
+        return {}
+    group = arm.to_dict(group)
+    return {
+        "id": group.get("id"),
+        "name": group.get("name"),
+        "location": group.get("location"),
+        "tags": dict(group.get("tags") or {}),
+        "provisioning_state": (group.get("properties") or {}).get("provisioningState"),
+        "managed_by": group.get("managedBy"),
+    }
+
+
+def identity_facts(identity):
+    """An SDK Identity (or its dict) -> the returned facts."""
+    if not identity:
+        return {}
+    d = arm.to_dict(identity)
+    props = d.get("properties") or {}
+    parts = parse_resource_id(d.get("id")) or {}
+    return {
+        "id": d.get("id"),
+        "name": d.get("name"),
+        "resource_group": parts.get("resource_group"),
+        "location": d.get("location"),
+        "tags": dict(d.get("tags") or {}),
+        "principal_id": d.get("principal_id") or props.get("principalId"),
+        "client_id": d.get("client_id") or props.get("clientId"),
+        "tenant_id": d.get("tenant_id") or props.get("tenantId"),
+    }
+
+
+def identity_diffable(f):
+    """Ids Azure assigns are not something the user changes; keep them out of the diff."""
+    return dict((k, v) for k, v in f.items() if k not in ("principal_id", "client_id", "tenant_id"))
+
+
+def resource_group_location(m, resource_group, option="resource_group"):
+    """The location of an existing resource group; ModuleError naming the option when it does not exist."""
+    group = arm.get_or_none(m.resource_client().resource_groups.get, resource_group)
+    if group is None:
+        raise ModuleError("%s '%s' does not exist in subscription %s" % (option, resource_group, m.subscription_id()),
+                          hint="Create it first with m365.exo_automation.resource_group.", option=option)
+    return group.get("location")
+
+
+def identity_type(arm_type):
+    """ARM identity type (any spacing/case, or None) -> none/system/user/both."""
+    return FROM_ARM.get(str(arm_type or "None").replace(" ", "").lower(), "none")
+
+
+def user_identity_facts(rid, props):
+    parts = parse_resource_id(rid) or {}
+    props = props or {}
+    return {
+        "id": rid,
+        "name": parts.get("name"),
+        "resource_group": parts.get("resource_group"),
+        "principal_id": props.get("principalId") or props.get("principal_id"),
+        "client_id": props.get("clientId") or props.get("client_id"),
+    }
+
+
+def account_facts(account):
+    """ARM JSON of an account -> the returned facts."""
+    if not account:
+        return {}
+    d = arm.to_dict(account)
+    props = d.get("properties") or {}
+    ident = d.get("identity") or {}
+    users = ident.get("userAssignedIdentities") or {}
+    parts = parse_resource_id(d.get("id")) or {}
+    return {
+        "id": d.get("id"),
+        "name": d.get("name"),
+        "resource_group": parts.get("resource_group"),
+        "location": d.get("location"),
+        "tags": dict(d.get("tags") or {}),
+        "sku": (props.get("sku") or {}).get("name"),
+        "state": props.get("state"),
+        "public_network_access": props.get("publicNetworkAccess"),
+        "disable_local_auth": props.get("disableLocalAuth"),
+        "creation_time": props.get("creationTime"),
+        "last_modified_time": props.get("lastModifiedTime"),
+        "identity": {
+            "type": identity_type(ident.get("type")),
+            "principal_id": ident.get("principalId"),
+            "tenant_id": ident.get("tenantId"),
+            "user_assigned_identities": sorted(
+                (user_identity_facts(rid, p) for rid, p in users.items()), key=lambda u: u["id"].lower()),
+        },
+    }
+
+
+def account_diffable(f):
+    """What the user declares: no server timestamps, state, or Azure-assigned ids."""
+    if not f:
+        return {}
+    out = dict((k, v) for k, v in f.items()
+               if k not in ("creation_time", "last_modified_time", "state", "identity"))
+    ident = f.get("identity") or {}
+    out["identity"] = {
+        "type": ident.get("type", "none"),
+        "user_assigned_identities": [u["id"] for u in ident.get("user_assigned_identities") or []],
+    }
+    return out
+
+
+def tags_match(item_tags, wanted):
+    if not wanted:
+        return True
+    item_tags = item_tags or {}
+    return all(str(item_tags.get(k)) == str(v) for k, v in wanted.items() if k in item_tags) \
+        and all(k in item_tags for k in wanted)

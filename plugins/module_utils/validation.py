@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input checks that run before any write: Azure naming rules, locations, GUIDs, resource ids.
+
+Each check raises ModuleError naming the option and what is allowed."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
+
+GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+LOCATION_RE = re.compile(r"^[a-z][a-z0-9]{2,39}$")
+
+# Azure naming rules (learn.microsoft.com "Naming rules and restrictions for Azure resources").
+NAME_RULES = {
+    "resource_group": (
+        re.compile(r"^[-\w.()]{1,90}$", re.UNICODE),
+        "1-90 characters: letters, digits, underscores, hyphens, periods and parentheses, not ending with a "
+        "period",
+    ),
+    "user_assigned_identity": (
+        re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$"),
+        "3-128 characters: letters, digits, hyphens and underscores, starting with a letter or digit",
+    ),
+    "automation_account": (
+        re.compile(r"^[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]$"),
+        "6-50 characters: letters, digits and hyphens, starting with a letter and ending with a letter or digit",
+    ),
+}
+
+
+def check_name(kind, value, option="name"):
+    """Validate ``value`` against the naming rule of ``kind`` (a key of NAME_RULES); returns it."""
+    regex, rule = NAME_RULES[kind]
+    if value is None or not regex.match(value) or (kind == "resource_group" and value.endswith(".")):
+        raise ModuleError("%s '%s' is not a valid %s name: use %s" % (option, value, kind.replace("_", " "), rule),
+                          option=option)
+    return value
+
+
+def check_guid(value, option, what="an id"):
+    if value is not None and not GUID_RE.match(str(value)):
+        raise ModuleError("%s '%s' is not valid: %s is a GUID like 00000000-0000-0000-0000-000000000000"
+                          % (option, value, what), option=option)
+    return value
+
+
+def normalise_location(value, option="location"):
+    """``West Europe`` / ``westeurope`` -> ``westeurope``; ModuleError for anything that cannot be a region."""
+    if value is None:
+        return None
+    key = "".join(str(value).split()).lower()
+    if not LOCATION_RE.match(key):
+        raise ModuleError("%s '%s' is not a valid Azure region name: use a region name such as westeurope or "
+                          "eastus2 (or its display name, for example 'West Europe')" % (option, value),
+                          option=option)
+    return key
+
+
+def check_location_available(value, available, option="location"):
+    """``value`` (normalised) must be one of ``available`` (region names); ``available=None`` skips the check."""
+    if available is None or value in available:
+        return value
+    import difflib
+
+    close = difflib.get_close_matches(value, sorted(available), n=3)
+    hint = " Did you mean %s?" % " or ".join(close) if close else ""
+    raise ModuleError("%s '%s' is not a region of this subscription.%s Allowed: %s"
+                      % (option, value, hint, ", ".join(sorted(available))), option=option)
+
+
+RESOURCE_ID_RE = re.compile(
+    r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
+    r"/providers/(?P<namespace>[^/]+)/(?P<type>[^/]+)/(?P<name>[^/]+)$", re.IGNORECASE)
+
+
+def parse_resource_id(value):
+    """A top-level ARM resource id as a dict (subscription, resource_group, namespace, type, name) or None."""
+    m = RESOURCE_ID_RE.match((value or "").rstrip("/"))
+    return m.groupdict() if m else None
+
+
+def user_identity_id(ref, subscription_id, resource_group, option="identity.user_assigned_identities"):
+    """A user-assigned identity reference -> its ARM resource id.
+
+    Accepted: a name (in ``resource_group``), ``<resource group>/<name>``, or a full resource id."""
+    ref = (ref or "").strip()
+    if ref.startswith("/"):
+        parts = parse_resource_id(ref)
+        if not parts or parts["namespace"].lower() != "microsoft.managedidentity" \
+                or parts["type"].lower() != "userassignedidentities":
+            raise ModuleError("%s: '%s' is not a user-assigned identity resource id; give a name, "
+                              "'<resource group>/<name>' or "
+                              "/subscriptions/<id>/resourceGroups/<group>/providers/"
+                              "Microsoft.ManagedIdentity/userAssignedIdentities/<name>" % (option, ref), option=option)
+        check_guid(parts["subscription"], option, "the subscription id in the resource id")
+        check_name("resource_group", parts["resource_group"], option)
+        check_name("user_assigned_identity", parts["name"], option)
+        return ("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ManagedIdentity/userAssignedIdentities/%s"
+                % (parts["subscription"], parts["resource_group"], parts["name"]))
+    if "/" in ref:
+        group, _sep, name = ref.partition("/")
+    else:
+        group, name = resource_group, ref
+    check_name("resource_group", group, option)
+    check_name("user_assigned_identity", name, option)
+    return ("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ManagedIdentity/userAssignedIdentities/%s"
+            % (subscription_id, group, name))
+
+
+def check_tags(tags, option="tags"):
+    """ARM's tag limits: at most 50, names up to 512 characters without ``<>%&\\?/``, values up to 256."""
+    if tags is None:
+        return None
+    if len(tags) > 50:
+        raise ModuleError("%s: %d tags given; Azure allows at most 50 per resource" % (option, len(tags)),
+                          option=option)
+    out = {}
+    for name, value in tags.items():
+        name = str(name)
+        value = "" if value is None else str(value)
+        if not name or len(name) > 512 or any(ch in name for ch in "<>%&\\?/"):
+            raise ModuleError("%s: tag name '%s' is not allowed: 1-512 characters without < > %% & \\ ? /"
+                              % (option, name), option=option)
+        if len(value) > 256:
+            raise ModuleError("%s: the value of tag '%s' is longer than 256 characters" % (option, name),
+                              option=option)
+        out[name] = value
+    return out
+
+
+__all__ = ["check_guid", "check_location_available", "check_name", "check_tags", "normalise_location",
+           "parse_resource_id", "user_identity_id", "NAME_RULES"]

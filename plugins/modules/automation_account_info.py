@@ -1,0 +1,174 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: automation_account_info
+short_description: List Azure Automation accounts and their managed identities
+version_added: 0.1.0
+description:
+  - Returns one Automation account, those of a resource group, or those of the subscription, with their
+    identities (system-assigned principal id, user-assigned principal and client ids).
+options:
+  resource_group:
+    description:
+      - Only accounts in this resource group. Required with O(name).
+    type: str
+  name:
+    description:
+      - Only the account with this name. A missing account gives an empty list, not an error.
+    type: str
+  tags:
+    description:
+      - Only accounts that carry all of these tags with these values.
+    type: dict
+extends_documentation_fragment:
+  - m365.exo_automation.auth
+  - m365.exo_automation.attributes.info_module
+seealso:
+  - module: m365.exo_automation.automation_account
+author:
+  - m365.exo_automation maintainers
+'''
+
+EXAMPLES = r'''
+- name: One account
+  m365.exo_automation.automation_account_info:
+    resource_group: rg-exo-automation
+    name: aa-exo-automation
+  register: found
+
+- name: Fail when the account has no system-assigned identity
+  ansible.builtin.assert:
+    that:
+      - found.automation_accounts | length == 1
+      - found.automation_accounts[0].identity.type in ['system', 'both']
+
+- name: Every account of the subscription
+  m365.exo_automation.automation_account_info:
+'''
+
+RETURN = r'''
+automation_accounts:
+  description: The accounts found, sorted by resource id. Each has the keys the automation_account module returns.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Resource id.
+      returned: always
+      type: str
+      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation
+    name:
+      description: Name.
+      returned: always
+      type: str
+      sample: aa-exo-automation
+    resource_group:
+      description: Resource group.
+      returned: always
+      type: str
+      sample: rg-exo-automation
+    location:
+      description: Region name.
+      returned: always
+      type: str
+      sample: westeurope
+    tags:
+      description: Tags.
+      returned: always
+      type: dict
+      sample: {"workload": "exchange-online-automation"}
+    sku:
+      description: Pricing tier.
+      returned: always
+      type: str
+      sample: Basic
+    state:
+      description: State of the account.
+      returned: always
+      type: str
+      sample: Ok
+    public_network_access:
+      description: Whether public network access is enabled.
+      returned: always
+      type: bool
+      sample: true
+    disable_local_auth:
+      description: Whether local (key-based) authentication is turned off.
+      returned: always
+      type: bool
+      sample: false
+    creation_time:
+      description: When the account was created.
+      returned: always
+      type: str
+      sample: "2025-01-20T10:42:13.123+00:00"
+    last_modified_time:
+      description: When the account was last changed.
+      returned: always
+      type: str
+      sample: "2025-01-20T10:42:13.123+00:00"
+    identity:
+      description: Managed identities (V(type) none/system/user/both, V(principal_id), V(tenant_id), V(user_assigned_identities)).
+      returned: always
+      type: dict
+      sample:
+        type: both
+        principal_id: 4e1a0c4f-7a1f-4f44-8b7e-2a3a6c3c9f10
+        tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
+        user_assigned_identities:
+          - id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks
+            name: id-exo-runbooks
+            resource_group: rg-exo-automation
+            principal_id: 25cc7c5b-0a6a-4b32-9d6d-6a0c3f1f0d47
+            client_id: 6d3c9d9e-1c6b-4f55-93a5-0c52dc8f6bd1
+'''
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
+from ansible_collections.m365.exo_automation.plugins.module_utils import arm
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name
+from ansible_collections.m365.exo_automation.plugins.module_utils.resources import (
+    account_facts as facts,
+    tags_match,
+)
+
+ARGSPEC = dict(
+    resource_group=dict(type="str"),
+    name=dict(type="str"),
+    tags=dict(type="dict"),
+)
+
+
+def run_module(m):
+    p = m.params
+    client = m.automation_client()
+    if p["name"]:
+        rg = check_name("resource_group", p["resource_group"], "resource_group")
+        name = check_name("automation_account", p["name"])
+        found = arm.get_or_none(client.automation_account.get, rg, name)
+        items = [found] if found is not None else []
+    elif p["resource_group"]:
+        rg = check_name("resource_group", p["resource_group"], "resource_group")
+        items = arm.get_or_none(lambda: list(client.automation_account.list_by_resource_group(rg))) or []
+    else:
+        items = list(client.automation_account.list())
+    accounts = [facts(a) for a in items]
+    accounts = [a for a in accounts if tags_match(a["tags"], p["tags"])]
+    accounts.sort(key=lambda a: (a["id"] or "").lower())
+    return {"changed": False, "automation_accounts": accounts}
+
+
+def main():
+    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
+              required_by={"name": "resource_group"}).run(run_module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,294 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: automation_module
+short_description: Import PowerShell 5.1 modules into an Azure Automation account
+version_added: 0.1.0
+description:
+  - Imports a PowerShell module into the PowerShell 5.1 runtime of an Automation account (the account's
+    C(modules)), from the PowerShell Gallery, any NuGet v2 feed, or a content link, and waits until Azure has
+    finished the import.
+  - Imports are asynchronous in Azure. With O(wait=true) the task returns only when the import's provisioning
+    state is C(Succeeded); a C(Failed) import fails the task with Azure's error text.
+  - Modules depend on each other. Import them one task after the other in dependency order, for Exchange Online
+    C(PackageManagement), then C(PowerShellGet), then C(ExchangeOnlineManagement) (the
+    P(m365.exo_automation.automation_runtime#role) role does so).
+  - For PowerShell 7.x use M(m365.exo_automation.runtime_environment) and its packages.
+options:
+  resource_group:
+    description: Resource group of the Automation account.
+    type: str
+    required: true
+  account:
+    description: Name of the Automation account.
+    type: str
+    required: true
+    aliases: [automation_account]
+  name:
+    description: Module name, as on the feed (for example V(ExchangeOnlineManagement)).
+    type: str
+    required: true
+  version:
+    description:
+      - V(latest), or a version such as V(3.4.0) (one to four numbers, optionally with a prerelease suffix).
+      - With V(latest) a module that is already imported in any version stays as it is (only a missing module, a
+        failed import, or the built-in global version is imported). Give a version to pin and update it.
+    type: str
+    default: latest
+  source:
+    description:
+      - Address of a NuGet v2 feed the module is downloaded from; the module is taken from
+        C(<source>/package/<name>/<version>) (without the version for V(latest)).
+      - Defaults to the PowerShell Gallery, U(https://www.powershellgallery.com/api/v2).
+    type: str
+  content_link:
+    description:
+      - Import from this address (a .zip of the module, or a .nupkg) instead of a feed.
+      - Mutually exclusive with O(source).
+    type: dict
+    suboptions:
+      uri:
+        description: https address of the module content.
+        type: str
+        required: true
+      hash:
+        description: Hash of the content, checked by Azure.
+        type: str
+      hash_algorithm:
+        description: Algorithm of O(content_link.hash).
+        type: str
+        default: SHA256
+  force:
+    description: Import again even when the wanted version is already imported.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) imports the module, V(absent) removes it from the account.
+      - Built-in global modules cannot be removed; V(absent) leaves them with a warning.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - m365.exo_automation.auth
+  - m365.exo_automation.wait
+  - m365.exo_automation.attributes
+notes:
+  - Importing C(ExchangeOnlineManagement) takes several minutes in Azure; raise O(timeout) when importing it.
+  - In check mode a missing Automation account is reported with a warning, so that a whole setup can be
+    audited before its account exists.
+seealso:
+  - module: m365.exo_automation.automation_module_info
+  - module: m365.exo_automation.runtime_environment
+  - module: m365.exo_automation.automation_account
+  - name: Manage modules in Azure Automation
+    description: Microsoft's documentation of module imports.
+    link: https://learn.microsoft.com/azure/automation/shared-resources/modules
+author:
+  - m365.exo_automation maintainers
+'''
+
+EXAMPLES = r'''
+- name: Import what Connect-ExchangeOnline needs, in dependency order
+  m365.exo_automation.automation_module:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: "{{ item }}"
+    timeout: 1800
+  loop:
+    - PackageManagement
+    - PowerShellGet
+    - ExchangeOnlineManagement
+
+- name: Pin ExchangeOnlineManagement to a version
+  m365.exo_automation.automation_module:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: ExchangeOnlineManagement
+    version: 3.4.0
+    timeout: 1800
+
+- name: Import from an internal NuGet v2 feed
+  m365.exo_automation.automation_module:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: Contoso.Messaging
+    version: 1.2.0
+    source: https://nuget.contoso.com/api/v2
+
+- name: Import from a storage account, checked against its hash
+  m365.exo_automation.automation_module:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: Contoso.Messaging
+    version: 1.2.0
+    content_link:
+      uri: https://contosostorage.blob.core.windows.net/modules/Contoso.Messaging.zip
+      hash: 07E108A962B81DD9C9BAA89BB47C0F6EE52B29E83758B07795E408D258B2B87A
+
+- name: Remove a module
+  m365.exo_automation.automation_module:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: Contoso.Messaging
+    state: absent
+'''
+
+RETURN = r'''
+module:
+  description: The module after the task (in check mode, as it would be). Empty when it does not exist.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Resource id.
+      returned: when the module exists
+      type: str
+      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation/modules/ExchangeOnlineManagement
+    name:
+      description: Module name.
+      returned: when the module exists
+      type: str
+      sample: ExchangeOnlineManagement
+    version:
+      description: Imported version (empty while an import runs).
+      returned: when the module exists
+      type: str
+      sample: 3.4.0
+    provisioning_state:
+      description: State of the import (C(Succeeded), C(Failed), or one of the steps in between).
+      returned: when the module exists
+      type: str
+      sample: Succeeded
+    error:
+      description: Azure's error text of a failed import.
+      returned: when the module exists
+      type: str
+      sample: null
+    is_global:
+      description: Whether this is a built-in module of the account.
+      returned: when the module exists
+      type: bool
+      sample: false
+    size_in_bytes:
+      description: Size of the module.
+      returned: when the module exists
+      type: int
+      sample: 3371136
+    activity_count:
+      description: Number of cmdlets the module provides.
+      returned: when the module exists
+      type: int
+      sample: 168
+    content_uri:
+      description: Address the module is imported from (when Azure reports it, or when this task imported it).
+      returned: when the module exists
+      type: str
+      sample: https://www.powershellgallery.com/api/v2/package/ExchangeOnlineManagement/3.4.0
+reason:
+  description: Why the module was (or would be) imported, or why not.
+  returned: always
+  type: str
+  sample: version 3.3.0 is imported, 3.4.0 wanted
+diff:
+  description: The module before and after.
+  returned: always
+  type: dict
+  sample: {"before": {"name": "ExchangeOnlineManagement", "version": "3.3.0"}, "after": {"name": "ExchangeOnlineManagement", "version": "3.4.0"}}
+'''
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+
+ARGSPEC = au.account_argspec()
+ARGSPEC.update(
+    name=dict(type="str", required=True),
+    version=dict(type="str", default="latest"),
+    source=dict(type="str"),
+    content_link=dict(type="dict", options=dict(
+        uri=dict(type="str", required=True),
+        hash=dict(type="str"),
+        hash_algorithm=dict(type="str", default="SHA256"),
+    )),
+    force=dict(type="bool", default=False),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    wait=dict(type="bool", default=True),
+    timeout=dict(type="int", default=600),
+)
+
+
+def diff_view(facts):
+    if not facts:
+        return {}
+    return dict((k, facts.get(k)) for k in ("name", "version", "provisioning_state", "content_uri") if k in facts)
+
+
+def run_module(m):
+    p = m.params
+    au.check_account_options(p)
+    name = au.check_module_name(p["name"])
+    version = au.check_version(p["version"])
+    link = au.content_link(name, version, p["source"], p["content_link"])
+    rg, account = p["resource_group"], p["account"]
+    client = m.automation_client()
+    what = "module %s in account %s" % (name, account)
+
+    current = au.read(client.module.get, rg, account, name)
+    before = au.import_facts(current)
+
+    if p["state"] == "absent":
+        if current is None:
+            return {"changed": False, "module": {}, "reason": "not imported", "diff": {"before": {}, "after": {}}}
+        if au.props(current).get("isGlobal"):
+            m.warn("%s is a built-in global module; it cannot be removed" % what)
+            return {"changed": False, "module": before, "reason": "built-in global module",
+                    "diff": {"before": diff_view(before), "after": diff_view(before)}}
+        if not m.check_mode:
+            client.module.delete(rg, account, name)
+        return {"changed": True, "module": {}, "reason": "removed",
+                "diff": {"before": diff_view(before), "after": {}}}
+
+    needed, reason = au.import_needed(current, version, link["uri"], p["force"])
+    if not needed:
+        after = current
+        if p["wait"] and not m.check_mode and au.import_state(current) not in au.IMPORT_SUCCEEDED:
+            after = au.wait_for_import(lambda: au.read(client.module.get, rg, account, name), what, p["timeout"],
+                                       name=name)
+        facts = au.import_facts(after)
+        return {"changed": False, "module": facts, "reason": reason,
+                "diff": {"before": diff_view(before), "after": diff_view(facts)}}
+
+    account_obj = au.get_account(m, client, rg, account)
+    if m.check_mode:
+        facts = dict(before or {}, name=name, version=None if version == au.LATEST else version,
+                     provisioning_state="Creating", error=None, content_uri=link["uri"])
+        facts.setdefault("is_global", False)
+        return {"changed": True, "module": facts, "reason": reason,
+                "diff": {"before": diff_view(before), "after": diff_view(facts)}}
+
+    body = {"properties": {"contentLink": link}}
+    if account_obj and account_obj.get("location"):
+        body["location"] = account_obj["location"]
+    after = au.to_dict(client.module.create_or_update(rg, account, name, body))
+    if p["wait"]:
+        after = au.wait_for_import(lambda: au.read(client.module.get, rg, account, name), what, p["timeout"],
+                                   name=name)
+    facts = au.import_facts(after, uri=link["uri"])
+    return {"changed": True, "module": facts, "reason": reason,
+            "diff": {"before": diff_view(before), "after": diff_view(facts)}}
+
+
+def main():
+    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
+              mutually_exclusive=[("source", "content_link")]).run(run_module)
+
+
+if __name__ == "__main__":
+    main()

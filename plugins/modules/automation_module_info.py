@@ -1,0 +1,150 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: automation_module_info
+short_description: List the PowerShell 5.1 modules of an Azure Automation account
+version_added: 0.1.0
+description:
+  - Lists the modules of the PowerShell 5.1 runtime of an Automation account, or reads one, with the state of
+    their import.
+options:
+  resource_group:
+    description: Resource group of the Automation account.
+    type: str
+    required: true
+  account:
+    description: Name of the Automation account.
+    type: str
+    required: true
+    aliases: [automation_account]
+  name:
+    description: Read only this module. Without it, every module is listed.
+    type: str
+  include_global:
+    description: Include the built-in global modules of the account.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - m365.exo_automation.auth
+  - m365.exo_automation.attributes.info_module
+seealso:
+  - module: m365.exo_automation.automation_module
+author:
+  - m365.exo_automation maintainers
+'''
+
+EXAMPLES = r'''
+- name: Read the ExchangeOnlineManagement import
+  m365.exo_automation.automation_module_info:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: ExchangeOnlineManagement
+  register: eom
+
+- name: Show the modules imported into the account (not the built-in ones)
+  m365.exo_automation.automation_module_info:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    include_global: false
+  register: modules
+
+- name: Print name and version
+  ansible.builtin.debug:
+    msg: "{{ modules.modules | items2dict(key_name='name', value_name='version') }}"
+'''
+
+RETURN = r'''
+modules:
+  description: The modules (an empty list when the account or the named module does not exist).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Resource id.
+      returned: always
+      type: str
+      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation/modules/ExchangeOnlineManagement
+    name:
+      description: Module name.
+      returned: always
+      type: str
+      sample: ExchangeOnlineManagement
+    version:
+      description: Imported version (empty while an import runs).
+      returned: always
+      type: str
+      sample: 3.4.0
+    provisioning_state:
+      description: State of the import.
+      returned: always
+      type: str
+      sample: Succeeded
+    error:
+      description: Azure's error text of a failed import.
+      returned: always
+      type: str
+      sample: null
+    is_global:
+      description: Whether this is a built-in module of the account.
+      returned: always
+      type: bool
+      sample: false
+    size_in_bytes:
+      description: Size of the module.
+      returned: always
+      type: int
+      sample: 3371136
+    activity_count:
+      description: Number of cmdlets the module provides.
+      returned: when Azure reports it
+      type: int
+      sample: 168
+    content_uri:
+      description: Address the module was imported from, when Azure reports it.
+      returned: always
+      type: str
+      sample: null
+'''
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+
+ARGSPEC = au.account_argspec()
+ARGSPEC.update(
+    name=dict(type="str"),
+    include_global=dict(type="bool", default=True),
+)
+
+
+def run_module(m):
+    p = m.params
+    au.check_account_options(p)
+    client = m.automation_client()
+    rg, account = p["resource_group"], p["account"]
+    if p["name"]:
+        au.check_module_name(p["name"])
+        found = au.read(client.module.get, rg, account, p["name"])
+        items = [found] if found else []
+    else:
+        items = au.read_list(client.module.list_by_automation_account, rg, account)
+    modules = [au.import_facts(i) for i in items]
+    if not p["include_global"]:
+        modules = [f for f in modules if not f.get("is_global")]
+    modules.sort(key=lambda f: (f.get("name") or "").lower())
+    return {"changed": False, "modules": modules}
+
+
+def main():
+    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+
+
+if __name__ == "__main__":
+    main()

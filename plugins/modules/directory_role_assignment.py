@@ -1,0 +1,268 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: directory_role_assignment
+short_description: Assign Entra roles (such as Exchange Administrator) to a managed identity or service principal
+version_added: 0.1.0
+description:
+  - Assigns Microsoft Entra directory roles to a principal and removes them.
+  - Exchange Online app-only access needs, next to B(Exchange.ManageAsApp), one of the Entra roles Exchange
+    Online accepts (Compliance Administrator, Exchange Administrator, Exchange Recipient Administrator, Global
+    Administrator, Global Reader, Helpdesk Administrator, Security Administrator, Security Reader); without one,
+    C(Connect-ExchangeOnline) fails with I(The role assigned to application ... isn't supported in this
+    scenario). RV(exchange_online_accepted) tells whether the principal holds one.
+  - Assigning B(Global Administrator) works but gives a warning; Microsoft recommends the least privileged role.
+  - Reads before it writes; a second run reports no change. Waits for a new managed identity to replicate to
+    Microsoft Graph (see O(principal_wait_timeout)) and confirms its writes with consecutive reads.
+  - Needs the Graph permission C(RoleManagement.ReadWrite.Directory) (or the Privileged Role Administrator role).
+options:
+  principal:
+    description:
+      - Who receives the roles. The object id of a service principal (for a managed identity, its I(principal
+        id), not its client id), or the ARM resource id of a managed identity, an Automation account (its
+        system-assigned identity) or a user-assigned identity.
+    type: str
+    required: true
+  roles:
+    description:
+      - Entra roles by display name (V(Exchange Administrator), matched without regard to case) or by template
+        or role definition id. Custom roles are found by display name or id too.
+      - An unknown name fails the task with the closest valid names.
+      - Required with O(state=present). With O(state=absent) an empty list removes every role of O(principal) at
+        O(directory_scope_id).
+    type: list
+    elements: str
+    default: []
+  directory_scope_id:
+    description:
+      - Scope of the assignments. V(/) is the whole tenant, which is what Exchange Online needs;
+        C(/administrativeUnits/<id>) limits a role to an administrative unit.
+    type: str
+    default: /
+  exclusive:
+    description:
+      - With V(true), roles of O(principal) at O(directory_scope_id) that are not in O(roles) are removed.
+      - Assignments at other scopes are never touched.
+    type: bool
+    default: false
+  state:
+    description: V(present) assigns O(roles), V(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  principal_wait_timeout:
+    description:
+      - Seconds to wait for Microsoft Graph to know O(principal) (and to accept an assignment that references it)
+        after the identity was created. Users report replication times from 15 seconds to over 5 minutes.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - m365.exo_automation.auth
+  - m365.exo_automation.attributes
+notes:
+  - Assignments are written with C(POST /roleManagement/directory/roleAssignments) and removed with
+    C(DELETE /roleManagement/directory/roleAssignments/{id}).
+  - In check mode nothing is written; when the managed identity does not exist yet the assignments are reported
+    as changes with a warning.
+seealso:
+  - module: m365.exo_automation.directory_role_assignment_info
+  - module: m365.exo_automation.app_role_assignment
+  - role: m365.exo_automation.managed_identity_access
+author:
+  - m365.exo_automation contributors
+'''
+
+EXAMPLES = r'''
+- name: Give the Automation account's identity an Entra role that Exchange Online accepts
+  m365.exo_automation.directory_role_assignment:
+    principal: /subscriptions/{{ subscription_id }}/resourceGroups/rg-exo/providers/Microsoft.Automation/automationAccounts/aa-exo
+    roles:
+      - Exchange Recipient Administrator
+
+- name: Keep exactly these tenant-wide roles on a service principal
+  m365.exo_automation.directory_role_assignment:
+    principal: 5b4c3d2e-1f0a-4b9c-8d7e-6f5a4b3c2d1e
+    roles:
+      - Exchange Administrator
+      - f2ef992c-3afb-46b9-b7cf-a126ee74c451  # Global Reader, by template id
+    exclusive: true
+
+- name: Remove a role
+  m365.exo_automation.directory_role_assignment:
+    principal: 5b4c3d2e-1f0a-4b9c-8d7e-6f5a4b3c2d1e
+    roles: [Global Administrator]
+    state: absent
+'''
+
+RETURN = r'''
+principal_id:
+  description: Object id of the principal; null in check mode when its managed identity does not exist yet.
+  returned: always
+  type: str
+  sample: 5b4c3d2e-1f0a-4b9c-8d7e-6f5a4b3c2d1e
+roles:
+  description: Display names of the roles O(principal) holds at O(directory_scope_id) after the task (predicted in
+    check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [Exchange Administrator]
+added:
+  description: Roles assigned by the task (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [Exchange Administrator]
+removed:
+  description: Roles removed by the task (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+assignments:
+  description: The role assignments of O(principal) at O(directory_scope_id) after the task. In check mode,
+    predicted assignments have a null C(id).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: lAPpYvVpN0KRkAEhdxReEJC2sEqbR_9Hr48lds9SGHI-1
+      role_definition_id: 29232cdf-9323-42fd-ade2-1d097af3e4de
+      role_display_name: Exchange Administrator
+      role_template_id: 29232cdf-9323-42fd-ade2-1d097af3e4de
+      principal_id: 5b4c3d2e-1f0a-4b9c-8d7e-6f5a4b3c2d1e
+      directory_scope_id: /
+exchange_online_accepted:
+  description: Whether the principal holds, tenant-wide, an Entra role that Exchange Online accepts for app-only
+    access after the task.
+  returned: always
+  type: bool
+  sample: true
+'''
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.graph import (
+    PRINCIPAL_WAIT_TIMEOUT,
+    GraphError,
+    directory_role_assignment_facts,
+    exchange_online_accepts,
+    list_directory_role_assignments,
+    list_role_definitions,
+    require_principal,
+    resolve_directory_roles,
+    resolve_principal,
+)
+from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
+
+ARGSPEC = dict(
+    principal=dict(type="str", required=True),
+    roles=dict(type="list", elements="str", default=[]),
+    directory_scope_id=dict(type="str", default="/"),
+    exclusive=dict(type="bool", default=False),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    principal_wait_timeout=dict(type="int", default=PRINCIPAL_WAIT_TIMEOUT),
+)
+
+
+def at_scope(items, scope):
+    return [a for a in items if (a.get("directoryScopeId") or "/") == scope]
+
+
+def run_module(m):
+    p = m.params
+    state = p["state"]
+    scope = (p["directory_scope_id"] or "/").strip()
+    if not scope.startswith("/"):
+        raise ModuleError("option 'directory_scope_id': '%s' is not a directory scope; use / (the whole tenant) or "
+                          "/administrativeUnits/<id>" % scope, option="directory_scope_id")
+    if state == "present" and not p["roles"]:
+        raise ModuleError("option 'roles' needs at least one role with state=present", option="roles")
+    if p["principal_wait_timeout"] < 0:
+        raise ModuleError("option 'principal_wait_timeout' must be 0 or more seconds", option="principal_wait_timeout")
+
+    principal = resolve_principal(m, p["principal"])
+    graph = m.graph()
+    definitions = list_role_definitions(graph)
+    by_id = dict((str(d.get("id")).lower(), d) for d in definitions)
+    wanted = resolve_directory_roles(p["roles"], definitions)
+    wanted_ids = [str(d["id"]).lower() for d in wanted]
+    if state == "present" and wellknown.GLOBAL_ADMINISTRATOR_ID in [str(d.get("templateId") or d["id"]).lower()
+                                                                    for d in wanted]:
+        m.warn("Global Administrator is the most privileged Entra role; Microsoft recommends the least privileged "
+               "role that works. For Exchange Online automation use Exchange Administrator, or Exchange Recipient "
+               "Administrator for recipient tasks only.")
+    principal_id = require_principal(m, principal)
+
+    everything = []
+    if principal_id:
+        graph.wait_for_principal(principal_id, p["principal_wait_timeout"])
+        everything = list_directory_role_assignments(graph, principal_id=principal_id)
+    current = at_scope(everything, scope)
+    have = dict((str(a.get("roleDefinitionId")).lower(), a) for a in current)
+
+    if state == "present":
+        to_add = [rid for rid in wanted_ids if rid not in have]
+        to_remove = [rid for rid in have if rid not in wanted_ids] if p["exclusive"] else []
+    else:
+        to_add = []
+        to_remove = [rid for rid in have if rid in wanted_ids] if wanted_ids else list(have)
+
+    def name(rid):
+        return (by_id.get(rid) or {}).get("displayName") or rid
+
+    after_ids = [rid for rid in have if rid not in to_remove] + to_add
+    result = {
+        "changed": bool(to_add or to_remove),
+        "principal_id": principal_id,
+        "added": [name(rid) for rid in to_add],
+        "removed": [name(rid) for rid in to_remove],
+        "roles": sorted(name(rid) for rid in after_ids),
+    }
+    result["diff"] = {"before": {"roles": sorted(name(rid) for rid in have), "directory_scope_id": scope},
+                      "after": {"roles": result["roles"], "directory_scope_id": scope}}
+
+    others = [a for a in everything if (a.get("directoryScopeId") or "/") != scope]
+    if m.check_mode or not result["changed"]:
+        predicted = [have[rid] for rid in after_ids if rid in have] + [
+            {"id": None, "roleDefinitionId": rid, "principalId": principal_id, "directoryScopeId": scope}
+            for rid in to_add]
+        result["assignments"] = [directory_role_assignment_facts(a, by_id) for a in predicted]
+        result["exchange_online_accepted"] = exchange_online_accepts(predicted + others)
+        return result
+
+    for rid in to_remove:
+        graph.delete("/roleManagement/directory/roleAssignments/%s" % have[rid]["id"])
+    for rid in to_add:
+        body = {"@odata.type": "#microsoft.graph.unifiedRoleAssignment", "roleDefinitionId": rid,
+                "principalId": principal_id, "directoryScopeId": scope}
+        try:
+            graph.retry_replication(
+                lambda body=body: graph.post("/roleManagement/directory/roleAssignments", body),
+                p["principal_wait_timeout"], "assigning %s to %s" % (name(rid), principal_id), option="principal")
+        except GraphError as err:
+            if not err.is_duplicate():  # assigned meanwhile: the confirmation below shows it
+                raise
+
+    expected = set(after_ids)
+    final = graph.confirm(
+        lambda: list_directory_role_assignments(graph, principal_id=principal_id),
+        lambda items: set(str(a.get("roleDefinitionId")).lower() for a in at_scope(items, scope)) == expected,
+        "Entra roles of %s at %s" % (principal_id, scope))
+    result["assignments"] = [directory_role_assignment_facts(a, by_id) for a in at_scope(final, scope)]
+    result["exchange_online_accepted"] = exchange_online_accepts(final)
+    return result
+
+
+def main():
+    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,588 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: runbook
+short_description: Manage Azure Automation runbooks, their content and publication
+version_added: 0.1.0
+description:
+  - Creates a PowerShell runbook in an Automation account, keeps its content, description, logging and tags as
+    declared, publishes it, and deletes it.
+  - The content comes from O(content), a file (O(src)), or a built-in template (O(template)). It is compared by
+    value with what Azure holds (line ends, a byte-order mark and trailing blank lines do not count), so an
+    unchanged runbook is C(changed=false). With --diff the content is shown line by line.
+  - With O(test_before_publish=true) the new draft runs as a test job first and is published only when the test
+    completes without errors.
+  - The content is checked for the pitfalls of Exchange Online runbooks (O(lint)).
+options:
+  resource_group:
+    description: Resource group of the Automation account.
+    type: str
+    required: true
+  account:
+    description: Name of the Automation account.
+    type: str
+    required: true
+    aliases: [automation_account]
+  name:
+    description: Name of the runbook (letters, digits, hyphens and underscores, starting with a letter).
+    type: str
+    required: true
+  type:
+    description:
+      - Where the runbook runs. V(PowerShell) is the PowerShell 5.1 runtime (its modules are managed with
+        M(m365.exo_automation.automation_module)); V(PowerShell72) is the PowerShell 7.2 runtime; any other value
+        is the name of a runtime environment of the account (M(m365.exo_automation.runtime_environment)).
+      - The type of an existing runbook cannot change.
+    type: str
+    default: PowerShell
+  content:
+    description:
+      - The PowerShell script.
+      - With O(template), nothing else may be given.
+    type: str
+  src:
+    description:
+      - Path of a file holding the script, read on the host that runs the module (usually the controller's
+        localhost).
+    type: path
+  template:
+    description:
+      - A built-in script. V(exchange_online) connects to Exchange Online with the account's managed identity
+        (C(Connect-ExchangeOnline -ManagedIdentity -Organization <organization>), with
+        C(-ManagedIdentityAccountId <managed_identity_client_id>) for a user-assigned identity), writes the
+        accepted domains (C(Get-AcceptedDomain)) to the output, and disconnects in a C(finally) block.
+    type: str
+    choices: [exchange_online]
+  organization:
+    description:
+      - The tenant's initial domain for O(template=exchange_online), such as V(contoso.onmicrosoft.com).
+      - Defaults to the E(EXO_ORGANIZATION) environment variable.
+    type: str
+  managed_identity_client_id:
+    description:
+      - Client id (application id) of the user-assigned identity the template connects with. Leave unset for the
+        system-assigned identity.
+      - It must be the client id of an identity attached to the Automation account, not its principal (object) id.
+    type: str
+  description:
+    description: Description of the runbook. Leave unset to keep the current one.
+    type: str
+  log_progress:
+    description: Write progress records of jobs. Leave unset to keep the current setting (V(false) on create).
+    type: bool
+  log_verbose:
+    description: Write verbose records of jobs. Leave unset to keep the current setting (V(false) on create).
+    type: bool
+  publish:
+    description:
+      - Publish the content, so that jobs, schedules and webhooks run it. With V(false) the content is kept as a
+        draft and compared with the draft.
+    type: bool
+    default: true
+  test_before_publish:
+    description:
+      - Run the new draft as a test job before publishing it, and publish only when the test job completes with
+        no error records. A failing test fails the task; the draft stays saved and unpublished.
+      - Runs only when the content changes.
+    type: bool
+    default: false
+  test_parameters:
+    description: Parameters of the test job, name to value.
+    type: dict
+  tags:
+    description: Tags of the runbook. Leave unset to keep the current tags.
+    type: dict
+  purge_tags:
+    description: Remove tags that are not in O(tags).
+    type: bool
+    default: true
+  lint:
+    description:
+      - Warn when the content uses C(Write-Host) (its text is not captured as job output) or connects to
+        Exchange Online without C(Disconnect-ExchangeOnline) in a C(finally) block (Exchange Online allows only
+        a few concurrent connections per identity).
+    type: bool
+    default: true
+  state:
+    description: V(present) creates or updates the runbook, V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - m365.exo_automation.auth
+  - m365.exo_automation.wait
+  - m365.exo_automation.attributes
+notes:
+  - O(wait) and O(timeout) apply to saving the draft, publishing, and the test job.
+  - In check mode a missing Automation account is reported with a warning, so that a whole setup can be
+    audited before its account exists.
+seealso:
+  - module: m365.exo_automation.runbook_info
+  - module: m365.exo_automation.runbook_job
+  - module: m365.exo_automation.runtime_environment
+  - name: Connect to Exchange Online PowerShell with managed identity
+    description: Microsoft's guide.
+    link: https://learn.microsoft.com/powershell/exchange/connect-exo-powershell-managed-identity
+author:
+  - m365.exo_automation maintainers
+'''
+
+EXAMPLES = r'''
+- name: Runbook that checks the Exchange Online connection (system-assigned identity)
+  m365.exo_automation.runbook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: Test-ExchangeOnlineConnection
+    template: exchange_online
+    organization: contoso.onmicrosoft.com
+    description: Connects with the managed identity and lists the accepted domains
+
+- name: The same with a user-assigned identity, tested before it is published
+  m365.exo_automation.runbook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: Test-ExchangeOnlineConnection
+    template: exchange_online
+    organization: contoso.onmicrosoft.com
+    managed_identity_client_id: "{{ identity.user_assigned_identity.client_id }}"
+    test_before_publish: true
+
+- name: Runbook from a file, on a PowerShell 7.4 runtime environment
+  m365.exo_automation.runbook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: Enable-ArchiveMailbox
+    type: exo-powershell-74
+    src: files/Enable-ArchiveMailbox.ps1
+    log_verbose: true
+    tags:
+      owner: messaging-team
+
+- name: Keep a change as a draft only
+  m365.exo_automation.runbook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: Enable-ArchiveMailbox
+    content: "{{ lookup('ansible.builtin.file', 'Enable-ArchiveMailbox.ps1') }}"
+    publish: false
+
+- name: Delete a runbook
+  m365.exo_automation.runbook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: Enable-ArchiveMailbox
+    state: absent
+'''
+
+RETURN = r'''
+runbook:
+  description: The runbook after the task (in check mode, as it would be). Empty when it does not exist.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Resource id.
+      returned: when the runbook exists
+      type: str
+      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation/runbooks/Test-ExchangeOnlineConnection
+    name:
+      description: Name.
+      returned: when the runbook exists
+      type: str
+      sample: Test-ExchangeOnlineConnection
+    type:
+      description: The runtime environment of the runbook, or its runbook type when it has none.
+      returned: when the runbook exists
+      type: str
+      sample: PowerShell
+    runbook_type:
+      description: Runbook type as Azure reports it.
+      returned: when the runbook exists
+      type: str
+      sample: PowerShell
+    runtime_environment:
+      description: Runtime environment, when the runbook runs on one.
+      returned: when the runbook exists
+      type: str
+      sample: null
+    state:
+      description: C(New) (never published), C(Edit) (a draft differs from the published content) or C(Published).
+      returned: when the runbook exists
+      type: str
+      sample: Published
+    description:
+      description: Description.
+      returned: when the runbook exists
+      type: str
+      sample: Connects with the managed identity and lists the accepted domains
+    log_progress:
+      description: Whether jobs write progress records.
+      returned: when the runbook exists
+      type: bool
+      sample: false
+    log_verbose:
+      description: Whether jobs write verbose records.
+      returned: when the runbook exists
+      type: bool
+      sample: false
+    tags:
+      description: Tags.
+      returned: when the runbook exists
+      type: dict
+      sample: {}
+    parameters:
+      description: Parameters the published runbook declares, as Azure reports them.
+      returned: when the runbook exists
+      type: dict
+      sample: {"Mailbox": {"type": "System.String", "isMandatory": true, "position": 0}}
+    location:
+      description: Region.
+      returned: when the runbook exists
+      type: str
+      sample: westeurope
+    last_modified_time:
+      description: When Azure last changed the runbook.
+      returned: when the runbook exists
+      type: str
+      sample: "2025-01-01T10:00:00.000Z"
+    content_sha256:
+      description: SHA-256 of the normalised content (published, or the draft with O(publish=false)).
+      returned: when the runbook exists
+      type: str
+      sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+content_changed:
+  description: Whether the content was (or would be) saved.
+  returned: always
+  type: bool
+  sample: true
+published:
+  description: Whether the content was (or would be) published by this task.
+  returned: always
+  type: bool
+  sample: true
+lint:
+  description: What the content check found (also shown as warnings).
+  returned: always
+  type: list
+  elements: str
+  sample: ["line 4 uses Write-Host, whose text is not captured as job output: use Write-Output"]
+test_job:
+  description: The test job of the draft, when O(test_before_publish=true) ran one.
+  returned: when a test job ran
+  type: dict
+  contains:
+    status:
+      description: Final status of the test job.
+      returned: always
+      type: str
+      sample: Completed
+    exception:
+      description: Error text of a failed test job.
+      returned: always
+      type: str
+      sample: null
+    output:
+      description: Output lines.
+      returned: always
+      type: list
+      elements: str
+      sample: ["contoso.onmicrosoft.com"]
+    warnings:
+      description: Warning records.
+      returned: always
+      type: list
+      elements: str
+      sample: []
+    errors:
+      description: Error records.
+      returned: always
+      type: list
+      elements: str
+      sample: []
+  sample: {"status": "Completed", "exception": null, "output": ["contoso.onmicrosoft.com"], "warnings": [], "errors": []}
+diff:
+  description: The runbook before and after, the content as a list of lines.
+  returned: always
+  type: dict
+  sample: {"before": {}, "after": {"name": "Test-ExchangeOnlineConnection", "content": ["param()", "..."]}}
+'''
+
+import os
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_guid, check_tags
+
+ARGSPEC = au.account_argspec()
+ARGSPEC.update(
+    name=dict(type="str", required=True),
+    type=dict(type="str", default="PowerShell"),
+    content=dict(type="str"),
+    src=dict(type="path"),
+    template=dict(type="str", choices=list(au.TEMPLATES)),
+    organization=dict(type="str", fallback=(env_fallback, ["EXO_ORGANIZATION"])),
+    managed_identity_client_id=dict(type="str"),
+    description=dict(type="str"),
+    log_progress=dict(type="bool"),
+    log_verbose=dict(type="bool"),
+    publish=dict(type="bool", default=True),
+    test_before_publish=dict(type="bool", default=False),
+    test_parameters=dict(type="dict"),
+    tags=dict(type="dict"),
+    purge_tags=dict(type="bool", default=True),
+    lint=dict(type="bool", default=True),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    wait=dict(type="bool", default=True),
+    timeout=dict(type="int", default=600),
+)
+
+STREAMS = ("output", "warning", "error")
+
+
+def desired_content(p):
+    if p["template"]:
+        if p["managed_identity_client_id"]:
+            check_guid(p["managed_identity_client_id"], "managed_identity_client_id",
+                       "the client id of a user-assigned identity")
+        return au.render_template(p["template"], p["organization"], p["managed_identity_client_id"])
+    if p["src"] is not None:
+        path = p["src"]
+        if not os.path.isfile(path):
+            raise ModuleError("src: file '%s' does not exist (it is read on the host that runs the module)" % path,
+                              option="src", hint="Give an existing file, or pass the script with content.")
+        with open(path, "rb") as f:
+            return au.read_text(f.read())
+    return p["content"]
+
+
+def runbook_kind(m, client, p, account_obj):
+    """``(runbookType, runtimeEnvironment)`` for the type option; unknown types fail before any write."""
+    wanted = p["type"]
+    for known in au.RUNBOOK_TYPES:
+        if wanted.lower() == known.lower():
+            return known, None
+    if account_obj is None:
+        # check mode against an account that does not exist yet: nothing to check the name against
+        return "PowerShell", wanted
+    env = au.read(client.runtime_environments.get, p["resource_group"], p["account"], wanted)
+    if env is None:
+        names = sorted(e.get("name") for e in au.read_list(client.runtime_environments.list_by_automation_account,
+                                                           p["resource_group"], p["account"]))
+        raise ModuleError("type '%s' is not PowerShell, PowerShell72 or a runtime environment of account %s "
+                          "(its runtime environments: %s)" % (wanted, p["account"], ", ".join(names) or "none"),
+                          option="type",
+                          hint="Create the runtime environment first (m365.exo_automation.runtime_environment).")
+    language = ((au.props(env).get("runtime") or {}).get("language") or "PowerShell")
+    if language.lower() != "powershell":
+        raise ModuleError("type '%s' is a %s runtime environment; this module manages PowerShell runbooks"
+                          % (wanted, language), option="type")
+    return "PowerShell", env.get("name") or wanted
+
+
+def type_matches(current, runbook_type, runtime_environment):
+    p = au.props(current)
+    have_type = au.enum_text(p.get("runbookType"))
+    have_env = p.get("runtimeEnvironment") or ""
+    if runtime_environment:
+        return have_env.lower() == runtime_environment.lower()
+    if runbook_type == "PowerShell72":
+        return have_type == "PowerShell72" or (have_type == "PowerShell" and have_env.lower() == "powershell-7.2")
+    return have_type == "PowerShell" and have_env.lower() in ("", "powershell-5.1")
+
+
+def diff_view(facts, content):
+    if not facts:
+        return {}
+    view = dict((k, facts.get(k)) for k in ("name", "type", "state", "description", "log_progress", "log_verbose",
+                                            "tags"))
+    view["content"] = au.content_lines(content)
+    return view
+
+
+def read_contents(client, rg, account, name, current):
+    """(published, draft) content of an existing runbook."""
+    state = au.enum_text(au.props(current).get("state"))
+    published = draft = None
+    if state in ("Published", "Edit"):
+        published = au.read_text(au.read_raw(client.runbook.get_content, rg, account, name))
+    if state in ("New", "Edit"):
+        draft = au.read_text(au.read_raw(client.runbook_draft.get_content, rg, account, name))
+    else:
+        draft = published
+    return published, draft
+
+
+def run_test_job(m, client, rg, account, name, runtime_environment):
+    p = m.params
+    body = {"parameters": au.job_parameters(p["test_parameters"])}
+    if runtime_environment:
+        body["runtimeEnvironment"] = runtime_environment
+    client.test_job.create(rg, account, name, body)
+    job, timed_out = au.wait_for_job(lambda: au.to_dict(client.test_job.get(rg, account, name)), p["timeout"])
+    items = au.read_list(client.test_job_streams.list_by_test_job, rg, account, name)
+    streams = au.read_streams(items, lambda sid: au.read(client.test_job_streams.get, rg, account, name, sid),
+                              STREAMS)
+    facts = au.draft_job_facts(job)
+    facts.update(output=streams["output"], warnings=streams["warnings"], errors=streams["errors"])
+    if timed_out:
+        raise ModuleError("the test job of runbook %s is still %s after %d s; the draft is saved but not published"
+                          % (name, facts["status"], p["timeout"]), details={"test_job": facts},
+                          hint="Raise timeout, or set test_before_publish=false.")
+    if facts["status"] not in au.JOB_DONE or facts["errors"]:
+        reason = facts["exception"] or "; ".join(facts["errors"]) or facts["status"]
+        raise ModuleError("the test job of runbook %s ended %s: %s. The draft is saved but not published"
+                          % (name, facts["status"], reason), details={"test_job": facts},
+                          hint=au.job_hint(facts["exception"], *facts["errors"]))
+    return facts
+
+
+def run_module(m):
+    p = m.params
+    au.check_account_options(p)
+    name = p["name"]
+    if not au.RUNBOOK_NAME_RE.match(name or ""):
+        raise ModuleError("name '%s' is not a valid runbook name: up to 63 letters, digits, hyphens and "
+                          "underscores, starting with a letter" % name, option="name")
+    tags = check_tags(p["tags"])
+    rg, account = p["resource_group"], p["account"]
+    client = m.automation_client()
+
+    if p["state"] == "absent":
+        current = au.read(client.runbook.get, rg, account, name)
+        if current is None:
+            return {"changed": False, "runbook": {}, "content_changed": False, "published": False, "lint": [],
+                    "diff": {"before": {}, "after": {}}}
+        before = au.runbook_facts(current)
+        if not m.check_mode:
+            client.runbook.delete(rg, account, name)
+        return {"changed": True, "runbook": {}, "content_changed": False, "published": False, "lint": [],
+                "diff": {"before": diff_view(before, None), "after": {}}}
+
+    content = desired_content(p)
+    lint = au.lint_runbook(content) if (content is not None and p["lint"]) else []
+    for warning in lint:
+        m.warn("runbook %s: %s" % (name, warning))
+
+    current = au.read(client.runbook.get, rg, account, name)
+    account_obj = None
+    if current is None:
+        account_obj = au.get_account(m, client, rg, account)
+    else:
+        account_obj = current  # the runbook exists, so does its account
+    runbook_type, runtime_environment = runbook_kind(m, client, p, account_obj)
+
+    published = draft = None
+    if current is not None:
+        if not type_matches(current, runbook_type, runtime_environment):
+            raise ModuleError("runbook %s runs on %s; its type cannot change to %s"
+                              % (name, au.runbook_type_of(current), p["type"]), option="type",
+                              hint="Delete the runbook first (state=absent), or create one with another name.")
+        published, draft = read_contents(client, rg, account, name, current)
+    elif content is None:
+        raise ModuleError("one of content, src or template is required to create runbook %s" % name,
+                          option="content")
+
+    compared = published if p["publish"] else draft
+    content_changed = content is not None and not au.same_content(content, compared)
+    needs_save = content is not None and not au.same_content(content, draft)
+    state = au.enum_text(au.props(current).get("state")) if current else None
+    needs_publish = p["publish"] and (content_changed or state == "New")
+
+    before = au.runbook_facts(current, content=compared)
+    changed = current is None or content_changed or needs_publish
+
+    # properties and tags
+    cp = au.props(current)
+    new_props = {}
+    for option, key in (("description", "description"), ("log_progress", "logProgress"),
+                        ("log_verbose", "logVerbose")):
+        if p[option] is not None and (current is None or p[option] != cp.get(key)):
+            new_props[key] = p[option]
+    tags_changed, new_tags = tags_update((current or {}).get("tags"), tags, p["purge_tags"])
+    props_changed = current is not None and (bool(new_props) or tags_changed)
+    changed = changed or props_changed
+
+    after_obj = current
+    test_job = None
+    if m.check_mode:
+        after_obj = dict(current or {"name": name, "location": (account_obj or {}).get("location")})
+        after_props = dict(cp)
+        if current is None:
+            after_props.update(runbookType=runbook_type, runtimeEnvironment=runtime_environment,
+                               logProgress=False, logVerbose=False, state="New")
+        after_props.update(new_props)
+        if needs_publish:
+            after_props["state"] = "Published"
+        elif content_changed and not p["publish"] and after_props.get("state") == "Published":
+            after_props["state"] = "Edit"
+        after_obj["properties"] = after_props
+        after_obj["tags"] = new_tags
+    else:
+        if current is None:
+            body = {
+                "name": name,
+                "location": (account_obj or {}).get("location"),
+                "tags": new_tags,
+                "properties": {
+                    "runbookType": runbook_type,
+                    "logProgress": bool(p["log_progress"]),
+                    "logVerbose": bool(p["log_verbose"]),
+                    "draft": {},
+                },
+            }
+            if runtime_environment:
+                body["properties"]["runtimeEnvironment"] = runtime_environment
+            if p["description"] is not None:
+                body["properties"]["description"] = p["description"]
+            after_obj = au.to_dict(client.runbook.create_or_update(rg, account, name, body))
+            needs_save = True
+        elif props_changed:
+            body = {"properties": new_props} if new_props else {"properties": {}}
+            if tags_changed:
+                body["tags"] = new_tags
+            after_obj = au.to_dict(client.runbook.update(rg, account, name, body))
+        if needs_save:
+            poller = client.runbook_draft.begin_replace_content(rg, account, name, au.normalize_content(content))
+            if p["wait"] or needs_publish:
+                m.wait_poller(poller, "saving the draft of runbook %s" % name, timeout=p["timeout"])
+        if needs_publish and p["test_before_publish"]:
+            test_job = run_test_job(m, client, rg, account, name, runtime_environment)
+        if needs_publish:
+            poller = client.runbook.begin_publish(rg, account, name)
+            if p["wait"]:
+                m.wait_poller(poller, "publishing runbook %s" % name, timeout=p["timeout"])
+        if changed and p["wait"]:
+            after_obj = au.read(client.runbook.get, rg, account, name) or after_obj
+
+    after_content = content if content is not None else compared
+    after = au.runbook_facts(after_obj, content=after_content)
+    result = {
+        "changed": changed,
+        "runbook": after,
+        "content_changed": bool(content_changed or (current is None)),
+        "published": bool(needs_publish),
+        "lint": lint,
+        "diff": {"before": diff_view(before, compared), "after": diff_view(after, after_content)},
+    }
+    if test_job is not None:
+        result["test_job"] = test_job
+    return result
+
+
+def main():
+    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
+              mutually_exclusive=[("content", "src", "template")]).run(run_module)
+
+
+if __name__ == "__main__":
+    main()

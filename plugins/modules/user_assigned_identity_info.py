@@ -1,0 +1,146 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: user_assigned_identity_info
+short_description: List user-assigned managed identities
+version_added: 0.1.0
+description:
+  - Returns one user-assigned managed identity, those of a resource group, or those of the subscription, with
+    their principal and client ids.
+options:
+  resource_group:
+    description:
+      - Only identities in this resource group. Required with O(name).
+    type: str
+  name:
+    description:
+      - Only the identity with this name. A missing identity gives an empty list, not an error.
+    type: str
+  tags:
+    description:
+      - Only identities that carry all of these tags with these values.
+    type: dict
+extends_documentation_fragment:
+  - m365.exo_automation.auth
+  - m365.exo_automation.attributes.info_module
+seealso:
+  - module: m365.exo_automation.user_assigned_identity
+author:
+  - m365.exo_automation maintainers
+'''
+
+EXAMPLES = r'''
+- name: One identity
+  m365.exo_automation.user_assigned_identity_info:
+    resource_group: rg-exo-automation
+    name: id-exo-runbooks
+  register: found
+
+- name: Its client id, for Connect-ExchangeOnline -ManagedIdentityAccountId
+  ansible.builtin.debug:
+    msg: "{{ found.identities[0].client_id }}"
+  when: found.identities | length > 0
+
+- name: Every identity of the workload in the subscription
+  m365.exo_automation.user_assigned_identity_info:
+    tags:
+      workload: exchange-online-automation
+'''
+
+RETURN = r'''
+identities:
+  description: The identities found, sorted by resource id.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Resource id.
+      returned: always
+      type: str
+      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks
+    name:
+      description: Name.
+      returned: always
+      type: str
+      sample: id-exo-runbooks
+    resource_group:
+      description: Resource group.
+      returned: always
+      type: str
+      sample: rg-exo-automation
+    location:
+      description: Region name.
+      returned: always
+      type: str
+      sample: westeurope
+    tags:
+      description: Tags.
+      returned: always
+      type: dict
+      sample: {"workload": "exchange-online-automation"}
+    principal_id:
+      description: Object id of the identity's service principal.
+      returned: always
+      type: str
+      sample: 25cc7c5b-0a6a-4b32-9d6d-6a0c3f1f0d47
+    client_id:
+      description: Application (client) id of the identity.
+      returned: always
+      type: str
+      sample: 6d3c9d9e-1c6b-4f55-93a5-0c52dc8f6bd1
+    tenant_id:
+      description: Tenant of the identity.
+      returned: always
+      type: str
+      sample: 72f988bf-86f1-41af-91ab-2d7cd011db47
+'''
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
+from ansible_collections.m365.exo_automation.plugins.module_utils import arm
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name
+from ansible_collections.m365.exo_automation.plugins.module_utils.resources import (
+    identity_facts as facts,
+    tags_match,
+)
+
+ARGSPEC = dict(
+    resource_group=dict(type="str"),
+    name=dict(type="str"),
+    tags=dict(type="dict"),
+)
+
+
+def run_module(m):
+    p = m.params
+    client = m.msi_client()
+    if p["name"]:
+        rg = check_name("resource_group", p["resource_group"], "resource_group")
+        name = check_name("user_assigned_identity", p["name"])
+        found = arm.get_or_none(client.user_assigned_identities.get, rg, name)
+        items = [found] if found is not None else []
+    elif p["resource_group"]:
+        rg = check_name("resource_group", p["resource_group"], "resource_group")
+        items = arm.get_or_none(lambda: list(client.user_assigned_identities.list_by_resource_group(rg))) or []
+    else:
+        items = list(client.user_assigned_identities.list_by_subscription())
+    identities = [facts(i) for i in items]
+    identities = [i for i in identities if tags_match(i["tags"], p["tags"])]
+    identities.sort(key=lambda i: (i["id"] or "").lower())
+    return {"changed": False, "identities": identities}
+
+
+def main():
+    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
+              required_by={"name": "resource_group"}).run(run_module)
+
+
+if __name__ == "__main__":
+    main()

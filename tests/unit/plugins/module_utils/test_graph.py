@@ -1,0 +1,422 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""GraphClient on msgraph-sdk's HTTP stack, driven through an httpx mock transport (the real middleware,
+retry handler and authentication provider run; only the socket is replaced)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from azure.core.credentials import AccessToken
+
+from ansible_collections.m365.exo_automation.plugins.module_utils import graph as g
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
+
+BASE = "https://graph.example.test"
+
+
+class FakeCredential:
+    def __init__(self):
+        self.scopes = []
+
+    def get_token(self, *scopes, **kwargs):
+        self.scopes.append(scopes)
+        return AccessToken("token-123", int(time.time()) + 3600)
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class Server:
+    """Scripted answers: ``answers`` is a list of (status, body, headers) or a callable(request)."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.requests = []
+
+    def __call__(self, request):
+        self.requests.append(request)
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if callable(answer):
+            answer = answer(request)
+        status, body, headers = (answer + ({},))[:3] if len(answer) == 2 else answer
+        if body is None:
+            return httpx.Response(status, headers=headers)
+        if isinstance(body, (bytes, str)):
+            return httpx.Response(status, content=body, headers=headers)
+        return httpx.Response(status, json=body, headers=headers)
+
+
+@pytest.fixture
+def retry_sleeps(monkeypatch):
+    """The SDK retry handler's asyncio.sleep, recorded instead of slept."""
+    from kiota_http.middleware import retry_handler
+
+    delays = []
+
+    async def fake_sleep(seconds):
+        delays.append(seconds)
+
+    monkeypatch.setattr(retry_handler.asyncio, "sleep", fake_sleep)
+    return delays
+
+
+def make(server, **kwargs):
+    clock = FakeClock()
+    cred = FakeCredential()
+    client = g.GraphClient(cred, BASE, ["https://graph.microsoft.com/.default"], transport=httpx.MockTransport(server),
+                           sleep=clock.sleep, clock=clock.clock, **kwargs)
+    client.fake_clock = clock
+    client.fake_credential = cred
+    return client
+
+
+def graph_error_body(code, message, request_id="req-1"):
+    return {"error": {"code": code, "message": message, "innerError": {"request-id": request_id, "date": "x"}}}
+
+
+# -- plumbing -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("endpoint,expected", [
+    ("https://graph.microsoft.com", "https://graph.microsoft.com/v1.0"),
+    ("https://graph.microsoft.com/", "https://graph.microsoft.com/v1.0"),
+    ("https://127.0.0.1:8443", "https://127.0.0.1:8443/v1.0"),
+    ("https://graph.microsoft.us/v1.0/", "https://graph.microsoft.us/v1.0"),
+    ("https://graph.microsoft.com/beta", "https://graph.microsoft.com/beta"),
+    (None, "https://graph.microsoft.com/v1.0"),
+])
+def test_graph_base_url(endpoint, expected):
+    assert g.graph_base_url(endpoint) == expected
+
+
+def test_get_sends_bearer_token_for_the_scope_and_returns_json():
+    server = Server((200, {"id": "abc"}))
+    client = make(server)
+    try:
+        assert client.get("/servicePrincipals/abc") == {"id": "abc"}
+    finally:
+        client.close()
+    req = server.requests[0]
+    assert str(req.url) == BASE + "/v1.0/servicePrincipals/abc"
+    assert req.headers["Authorization"] == "Bearer token-123"
+    assert req.headers["Accept"] == "application/json"
+    assert client.fake_credential.scopes == [("https://graph.microsoft.com/.default",)]
+
+
+def test_token_is_not_sent_to_another_host():
+    server = Server((200, {"value": []}))
+    client = make(server)
+    try:
+        client.get("https://elsewhere.example.test/v1.0/x")
+    finally:
+        client.close()
+    assert "Authorization" not in server.requests[0].headers
+
+
+def test_one_event_loop_serves_many_calls():
+    server = Server((200, {"n": 1}))
+    client = make(server)
+    try:
+        for _ in range(3):
+            assert client.get("/organization") == {"n": 1}
+    finally:
+        client.close()
+    assert len(server.requests) == 3
+    assert client._loop is None  # closed
+
+
+def test_filter_is_encoded_and_quoted():
+    server = Server((200, {"value": [{"id": "1"}]}))
+    client = make(server)
+    try:
+        client.list("/servicePrincipals", {"$filter": "displayName eq " + g.odata_quote("it's & more")})
+    finally:
+        client.close()
+    url = server.requests[0].url
+    assert url.params["$filter"] == "displayName eq 'it''s & more'"
+    assert "&" not in url.query.decode().split("=", 1)[1]
+
+
+def test_list_follows_next_link():
+    server = Server(
+        (200, {"value": [{"id": "1"}], "@odata.nextLink": BASE + "/v1.0/servicePrincipals?$skiptoken=abc"}),
+        (200, {"value": [{"id": "2"}]}),
+    )
+    client = make(server)
+    try:
+        assert [i["id"] for i in client.list("/servicePrincipals")] == ["1", "2"]
+    finally:
+        client.close()
+    assert server.requests[1].url.params["$skiptoken"] == "abc"
+
+
+def test_post_sends_json_body():
+    server = Server((201, {"id": "new"}))
+    client = make(server)
+    try:
+        assert client.post("/servicePrincipals", {"appId": "x"}) == {"id": "new"}
+    finally:
+        client.close()
+    req = server.requests[0]
+    assert req.method == "POST"
+    assert req.headers["Content-Type"] == "application/json"
+    assert json.loads(req.content) == {"appId": "x"}
+    assert client.writes() == [("POST", "/servicePrincipals", 201)]
+
+
+def test_delete_of_missing_object_is_not_an_error():
+    server = Server((404, graph_error_body("Request_ResourceNotFound", "gone")))
+    client = make(server)
+    try:
+        assert client.delete("/servicePrincipals/a/appRoleAssignments/b") is False
+        with pytest.raises(g.GraphError):
+            client.delete("/servicePrincipals/a/appRoleAssignments/b", missing_ok=False)
+    finally:
+        client.close()
+
+
+# -- errors ---------------------------------------------------------------------------------------------
+def test_graph_error_carries_status_code_message_and_request_id():
+    server = Server((404, graph_error_body("Request_ResourceNotFound", "Resource 'x' does not exist.", "rid-9")))
+    client = make(server)
+    try:
+        with pytest.raises(g.GraphError) as info:
+            client.get("/servicePrincipals/x")
+    finally:
+        client.close()
+    err = info.value
+    assert isinstance(err, ModuleError)
+    assert (err.status, err.code, err.request_id) == (404, "Request_ResourceNotFound", "rid-9")
+    assert err.graph_message == "Resource 'x' does not exist."
+    assert "GET /servicePrincipals/x" in err.format() and "request id rid-9" in err.format()
+    assert err.is_replication_delay()
+
+
+def test_graph_error_request_id_from_header_and_text_body():
+    server = Server((502, b"<html>bad gateway</html>", {"request-id": "hdr-1"}))
+    client = make(server)
+    try:
+        with pytest.raises(g.GraphError) as info:
+            client.get("/x")
+    finally:
+        client.close()
+    assert info.value.request_id == "hdr-1"
+    assert "bad gateway" in info.value.graph_message
+
+
+@pytest.mark.parametrize("status,code,message,expected", [
+    (404, "Request_ResourceNotFound", "Resource does not exist", True),
+    (400, "Request_BadRequest", "Not a valid reference update.", True),
+    (400, "Request_BadRequest", "Invalid property", False),
+    (403, "Authorization_RequestDenied", "Insufficient privileges", False),
+])
+def test_replication_errors_are_recognised(status, code, message, expected):
+    err = g.GraphError("x", status=status, code=code, graph_message=message)
+    assert err.is_replication_delay() is expected
+
+
+def test_duplicate_grant_is_recognised():
+    err = g.GraphError("x", status=400, code="Request_BadRequest",
+                       graph_message="Permission being assigned already exists on the object")
+    assert err.is_duplicate()
+
+
+def test_403_has_a_permission_hint():
+    server = Server((403, graph_error_body("Authorization_RequestDenied", "Insufficient privileges")))
+    client = make(server)
+    try:
+        with pytest.raises(g.GraphError) as info:
+            client.post("/servicePrincipals/a/appRoleAssignments", {})
+    finally:
+        client.close()
+    assert "AppRoleAssignment.ReadWrite.All" in info.value.format()
+
+
+def test_unreachable_host_is_a_graph_error():
+    def boom(request):
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client = make(boom)
+    try:
+        with pytest.raises(g.GraphError) as info:
+            client.get("/x")
+    finally:
+        client.close()
+    assert "Could not reach Microsoft Graph" in info.value.message
+
+
+# -- SDK retry handler ---------------------------------------------------------------------------------
+def test_throttling_is_retried_honouring_retry_after(retry_sleeps):
+    server = Server(
+        (429, graph_error_body("TooManyRequests", "slow down"), {"Retry-After": "7"}),
+        (429, graph_error_body("TooManyRequests", "slow down"), {"Retry-After": "2"}),
+        (201, {"id": "grant"}),
+    )
+    client = make(server)
+    try:
+        assert client.post("/servicePrincipals/a/appRoleAssignments", {"appRoleId": "r"}) == {"id": "grant"}
+    finally:
+        client.close()
+    assert retry_sleeps == [7, 2]
+    assert len(server.requests) == 3
+    assert json.loads(server.requests[2].content) == {"appRoleId": "r"}
+
+
+def test_throttling_beyond_the_retries_fails(retry_sleeps):
+    server = Server((429, graph_error_body("TooManyRequests", "slow down"), {"Retry-After": "1"}))
+    client = make(server, max_retries=2)
+    try:
+        with pytest.raises(g.GraphError) as info:
+            client.get("/x")
+    finally:
+        client.close()
+    assert info.value.status == 429
+    assert len(server.requests) == 3
+
+
+# -- replication wait ----------------------------------------------------------------------------------
+def test_retry_replication_waits_with_capped_backoff_until_found(monkeypatch):
+    monkeypatch.setattr(g.random, "uniform", lambda a, b: 1.0)
+    server = Server(*([(404, graph_error_body("Request_ResourceNotFound", "nope"))] * 6 + [(200, {"id": "p"})]))
+    client = make(server)
+    try:
+        assert client.retry_replication(lambda: client.get("/servicePrincipals/p"), 600, "principal") == {"id": "p"}
+    finally:
+        client.close()
+    assert client.fake_clock.sleeps == [2.0, 4.0, 8.0, 16.0, 20.0, 20.0]
+
+
+def test_backoff_is_jittered_between_half_and_full():
+    client = g.GraphClient(FakeCredential(), BASE, [])
+    delays = [client.backoff(3) for _ in range(50)]
+    assert all(8.0 <= d <= 16.0 for d in delays)
+    assert len(set(delays)) > 1
+
+
+def test_retry_replication_on_not_a_valid_reference_update():
+    server = Server((400, graph_error_body("Request_BadRequest", "Not a valid reference update.")), (201, {"id": "a"}))
+    client = make(server)
+    try:
+        assert client.retry_replication(lambda: client.post("/x", {}), 60, "grant") == {"id": "a"}
+    finally:
+        client.close()
+    assert len(client.fake_clock.sleeps) == 1
+
+
+def test_retry_replication_times_out_saying_replication_did_not_finish():
+    server = Server((404, graph_error_body("Request_ResourceNotFound", "Resource 'p' does not exist.")))
+    client = make(server)
+    try:
+        with pytest.raises(g.ReplicationTimeout) as info:
+            client.retry_replication(lambda: client.get("/servicePrincipals/p"), 30, "service principal p",
+                                     option="principal")
+    finally:
+        client.close()
+    text = info.value.format()
+    assert "replication did not finish" in text
+    assert "principal_wait_timeout=30" in text
+    assert info.value.option == "principal"
+    assert sum(client.fake_clock.sleeps) == pytest.approx(30)
+
+
+def test_retry_replication_does_not_retry_other_errors():
+    server = Server((403, graph_error_body("Authorization_RequestDenied", "denied")))
+    client = make(server)
+    try:
+        with pytest.raises(g.GraphError) as info:
+            client.retry_replication(lambda: client.get("/x"), 60, "x")
+    finally:
+        client.close()
+    assert info.value.status == 403
+    assert client.fake_clock.sleeps == []
+
+
+def test_wait_for_principal_explains_a_client_id():
+    def answer(request):
+        if request.url.path.endswith("/servicePrincipals/11111111-1111-1111-1111-111111111111"):
+            return (404, graph_error_body("Request_ResourceNotFound", "nope"))
+        assert request.url.params["$filter"] == "appId eq '11111111-1111-1111-1111-111111111111'"
+        return (200, {"value": [{"id": "22222222-2222-2222-2222-222222222222", "displayName": "mi-exo",
+                                 "appId": "11111111-1111-1111-1111-111111111111"}]})
+
+    server = Server(answer)
+    client = make(server)
+    try:
+        with pytest.raises(ModuleError) as info:
+            client.wait_for_principal("11111111-1111-1111-1111-111111111111", 600)
+    finally:
+        client.close()
+    msg = info.value.message
+    assert "application (client) id" in msg and "22222222-2222-2222-2222-222222222222" in msg and "mi-exo" in msg
+    assert client.fake_clock.sleeps == []  # failed at once, no replication wait
+
+
+def test_wait_for_principal_waits_for_a_new_identity():
+    state = {"calls": 0}
+
+    def answer(request):
+        if "$filter" in str(request.url):
+            return (200, {"value": []})
+        state["calls"] += 1
+        if state["calls"] < 3:
+            return (404, graph_error_body("Request_ResourceNotFound", "nope"))
+        return (200, {"id": "p1"})
+
+    client = make(Server(answer))
+    try:
+        assert client.wait_for_principal("p1", 600)["id"] == "p1"
+    finally:
+        client.close()
+    assert len(client.fake_clock.sleeps) == 2
+
+
+# -- confirmation reads ---------------------------------------------------------------------------------
+def test_confirm_needs_consecutive_consistent_reads():
+    reads = iter([False, True, False, True, True, True])
+    client = make(Server((200, {})))
+    calls = []
+
+    def read():
+        calls.append(1)
+        return next(reads)
+
+    assert client.confirm(read, lambda s: s, "grant") is True
+    assert len(calls) == 6
+
+
+def test_confirm_times_out():
+    client = make(Server((200, {})))
+    with pytest.raises(g.GraphError) as info:
+        client.confirm(lambda: False, lambda s: s, "grant X", timeout=10)
+    assert "did not show it consistently" in info.value.message
+
+
+# -- helpers --------------------------------------------------------------------------------------------
+def test_odata_quote_doubles_quotes():
+    assert g.odata_quote("it's") == "'it''s'"
+
+
+def test_importing_graph_is_cheap():
+    code = ("import sys; import ansible_collections.m365.exo_automation.plugins.module_utils.graph; "
+            "print(sorted(m for m in ('httpx', 'kiota_http', 'msgraph_core', 'azure.identity', 'msgraph') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(__import__("os").environ, PYTHONPATH=":".join(sys.path)))
+    assert out.stdout.strip() == "[]"
