@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import GRAPH_SCOPE, call
+from tests.emulator_tests.helpers import GRAPH_SCOPE, call
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPECS_DIR = Path(os.environ.get("EXO_SPECS_DIR", REPO_ROOT.parent / "shared" / "specs"))
