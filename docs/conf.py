@@ -26,7 +26,17 @@ html_show_sphinx = False
 html_copy_source = False
 html_use_index = False
 html_domain_indices = False
-html_theme_options = {"description": "Exchange Online automation on Azure, declaratively", "fixed_sidebar": True}
+html_theme_options = {
+    "description": "Exchange Online automation on Azure, declaratively",
+    "fixed_sidebar": True,
+    "page_width": "1200px",
+    "sidebar_width": "260px",
+}
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
+# The module and role pages are reached from the collection index (antsibull-docs links them there), not from
+# a toctree of their own.
+suppress_warnings = ["toc.not_included"]
 html_sidebars = {"**": ["about.html", "navigation.html", "searchbox.html"]}
 
 # simplified-rst links pages by file name (`foo_module.rst`), which suits a source browser; on the HTML site

@@ -27,6 +27,7 @@ options:
         user-assigned one.
       - Settings that are not secrets (O(subscription_id), O(tenant_id), O(cloud) and the endpoints) are read
         one by one from the module option, then the profile when one is in use, then the environment.
+      - Falls back to E(ANSIBLE_AZURE_AUTH_SOURCE).
     type: str
     choices: [auto, env, cli, msi, credential_file]
     default: auto

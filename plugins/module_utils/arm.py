@@ -69,8 +69,8 @@ def list_locations(m):
     from azure.core.rest import HttpRequest
 
     client = m.resource_client()
-    url = "%s/subscriptions/%s/locations?api-version=%s" % (m.cloud().arm_endpoint, m.subscription_id(),
-                                                           LOCATIONS_API_VERSION)
+    url = "%s/subscriptions/%s/locations?api-version=%s" % (
+        m.cloud().arm_endpoint, m.subscription_id(), LOCATIONS_API_VERSION)
     try:
         response = client.send_request(HttpRequest("GET", url))
         if response.status_code != 200:

@@ -239,6 +239,9 @@ def resolve(params, environ=None, which=None, credentials_path=None):
     option_material = _material_from(lambda f: _opt(params, f))
     _check_material_conflicts(option_material, "options")
     given_options = [f for f in MATERIAL_FIELDS if option_material.get(f) is not None]
+    if source == "auto" and option_material.get("client_id") is not None and not given_options:
+        raise AuthError("client_id was given without client_secret, certificate_path or federated_token_file; "
+                        "add one of them, or set auth_source=msi to use that managed identity", "client_id")
 
     if source in ("cli", "msi") and given_options:
         raise AuthError("conflicting authentication options: auth_source=%s takes no %s; remove it or use "
@@ -385,7 +388,7 @@ def resolve(params, environ=None, which=None, credentials_path=None):
 
 def build_credential(settings):
     """The azure-identity credential for resolved settings (imports azure-identity here, lazily)."""
-    import azure.identity as identity
+    from azure import identity
 
     cloud = settings.cloud
     common = {"authority": cloud.authority_host}

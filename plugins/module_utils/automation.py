@@ -449,6 +449,20 @@ def runbook_type_of(obj):
     return p.get("runtimeEnvironment") or enum_text(p.get("runbookType"))
 
 
+def runbook_contents(client, resource_group, account, name, current):
+    """``(published, draft)`` content of an existing runbook (the draft is the published content when the
+    runbook is not being edited)."""
+    state = enum_text(props(current).get("state"))
+    published = draft = None
+    if state in ("Published", "Edit"):
+        published = read_text(read_raw(client.runbook.get_content, resource_group, account, name))
+    if state in ("New", "Edit"):
+        draft = read_text(read_raw(client.runbook_draft.get_content, resource_group, account, name))
+    else:
+        draft = published
+    return published, draft
+
+
 def runbook_facts(obj, content=None, draft=None, include_content=False):
     if obj is None:
         return None
@@ -496,7 +510,7 @@ def check_job_parameters(declared, given, runbook, option="parameters"):
     declared = declared or {}
     lookup = dict((k.lower(), k) for k in declared)
     unknown = [k for k in (given or {}) if k.lower() not in lookup]
-    if unknown and declared is not None:
+    if unknown and declared:
         raise ModuleError("%s: runbook %s has no parameter %s; it takes %s"
                           % (option, runbook, ", ".join(sorted(unknown)),
                              ", ".join(sorted(declared)) if declared else "no parameters"), option=option)
@@ -576,12 +590,16 @@ def read_streams(items, get, wanted):
     return out
 
 
-# Texts users meet in the field (pitfalls) and what to do about them.
+# Texts users meet in the field (pitfalls) and what to do about them; the first match wins.
 JOB_HINTS = (
     (re.compile(r"isn't supported in this scenario", re.I),
      "The managed identity holds Exchange.ManageAsApp but no Entra role that Exchange Online accepts: assign one "
      "(for example Exchange Administrator or Exchange Recipient Administrator) with "
      "m365.exo_automation.directory_role_assignment or the managed_identity_access role."),
+    (re.compile(r"has no system-assigned managed identity", re.I),
+     "The Automation account has no system-assigned identity: turn it on (automation_account identity type "
+     "system or both), or connect with a user-assigned identity by giving its client id "
+     "(-ManagedIdentityAccountId, the runbook module's managed_identity_client_id)."),
     (re.compile(r"requested identity has not been assigned to this resource", re.I),
      "-ManagedIdentityAccountId names a user-assigned identity that is not attached to the Automation account, or "
      "the client id of another identity: attach the identity to the account (automation_account identity) and pass "
@@ -591,19 +609,23 @@ JOB_HINTS = (
      "m365.exo_automation.automation_module (PowerShell 5.1) or add it to the runtime environment's packages "
      "(m365.exo_automation.runtime_environment, PowerShell 7.x), and wait until the import Succeeded."),
     (re.compile(r"is not recognized as the name of a cmdlet", re.I),
-     "A module the runbook uses is not imported for its runtime: import it (automation_module for PowerShell 5.1, "
-     "runtime_environment packages for 7.x) and wait until the import Succeeded."),
+     "A command the runbook uses is not available: import its module for the runbook's runtime "
+     "(automation_module for PowerShell 5.1, runtime_environment packages for 7.x), or connect first "
+     "(Exchange Online cmdlets exist only after Connect-ExchangeOnline)."),
+    (re.compile(r"AADSTS90002|Tenant '[^']*' not found", re.I),
+     "Check the -Organization value (the runbook module's organization): it must be the tenant's initial domain, "
+     "<name>.onmicrosoft.com."),
+    (re.compile(r"AADSTS700016|Not a valid reference update|Request_ResourceNotFound", re.I),
+     "Entra ID has not replicated the new identity yet (seen 15 s to over 5 min): wait and run the job again."),
     (re.compile(r"Cannot bind argument to parameter 'ServicePrincipalId'", re.I),
      "The service principal lookup returned nothing (wrong name, or Graph replication not finished): resolve the "
      "principal from the ARM resource id, as m365.exo_automation.app_role_assignment does."),
-    (re.compile(r"Not a valid reference update|Request_ResourceNotFound", re.I),
-     "Graph has not replicated the new identity yet (seen 15 s to over 5 min): wait and re-run."),
-    (re.compile(r"Exchange\.ManageAsApp|ManageAsApp|UnAuthorized|Unauthorized|Access is denied|401", re.I),
-     "The managed identity may lack the Exchange.ManageAsApp app role on Office 365 Exchange Online: grant it "
-     "with m365.exo_automation.app_role_assignment or the managed_identity_access role."),
-    (re.compile(r"organization|tenant", re.I),
-     "Check the -Organization value: it must be the tenant's initial domain (<name>.onmicrosoft.com)."),
-    (re.compile(r"concurrent|too many", re.I),
+    (re.compile(r"missing mandatory parameters|cannot be found that matches parameter name", re.I),
+     "Pass the runbook's parameters with the parameters option, by the names its param() block declares."),
+    (re.compile(r"\bUnAuthorized\b", re.I),
+     "The managed identity lacks the Exchange.ManageAsApp app role on Office 365 Exchange Online: grant it with "
+     "m365.exo_automation.app_role_assignment or the managed_identity_access role."),
+    (re.compile(r"concurrent", re.I),
      "Exchange Online allows about three concurrent connections per identity from Automation: make runbooks call "
      "Disconnect-ExchangeOnline in a finally block and avoid overlapping jobs."),
 )

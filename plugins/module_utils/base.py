@@ -33,10 +33,12 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.auth import (
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "m365.exo_automation/%s" % COLLECTION_VERSION
 
-# azure-core's RetryPolicy does the retrying (429 and 5xx, honouring Retry-After; a POST only with
-# Retry-After or on 500/503/504). These bounds keep a throttled task within a few minutes.
+# azure-core's RetryPolicy does the retrying (408, 429 and 5xx, honouring Retry-After; a POST only with
+# Retry-After or on 500/503/504). azure-core retries a bad status 3 times by default; ARM throttling often
+# needs more. These bounds keep a throttled task within a few minutes.
 ARM_RETRY = {
     "retry_total": 8,
+    "retry_status": 6,
     "retry_backoff_factor": 0.8,
     "retry_backoff_max": 60,
 }

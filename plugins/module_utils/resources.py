@@ -65,8 +65,15 @@ def identity_diffable(f):
 
 
 def resource_group_location(m, resource_group, option="resource_group"):
-    """The location of an existing resource group; ModuleError naming the option when it does not exist."""
+    """The location of an existing resource group; ModuleError naming the option when it does not exist.
+
+    In check mode a missing group is a warning and None is returned: an earlier task of the same play may be about
+    to create it (a check-mode run of a whole setup predicts every step)."""
     group = arm.get_or_none(m.resource_client().resource_groups.get, resource_group)
+    if group is None and m.check_mode:
+        m.warn("%s '%s' does not exist (yet); in check mode the change is predicted, but a real run fails unless "
+               "the group is created first" % (option, resource_group))
+        return None
     if group is None:
         raise ModuleError("%s '%s' does not exist in subscription %s" % (option, resource_group, m.subscription_id()),
                           hint="Create it first with m365.exo_automation.resource_group.", option=option)

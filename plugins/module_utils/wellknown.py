@@ -204,4 +204,3 @@ def app_id_for(name):
 def well_known_names():
     """The display names of the well-known applications, for messages."""
     return sorted(FIRST_PARTY_APPS.values())
-

@@ -70,6 +70,8 @@ options:
       - Seconds to wait for Microsoft Graph to know O(principal) (and to accept a grant that references it)
         after the identity was created. Replication has no documented bound; users report from 15 seconds to
         over 5 minutes.
+      - Used with O(state=present). With O(state=absent) nothing is waited for; a principal that Graph does not
+        know holds nothing to remove.
     type: int
     default: 600
 extends_documentation_fragment:
@@ -81,13 +83,14 @@ notes:
   - In check mode nothing is written. When the managed identity named by O(principal) does not exist yet (for
     example because an earlier task that creates it also ran in check mode), the grants are reported as changes
     with a warning.
+  - The role C(m365.exo_automation.managed_identity_access) ensures the resource service principal, waits for
+    the principal, grants the app roles and assigns the Entra roles, in that order.
 seealso:
   - module: m365.exo_automation.app_role_assignment_info
   - module: m365.exo_automation.service_principal
   - module: m365.exo_automation.directory_role_assignment
-  - role: m365.exo_automation.managed_identity_access
 author:
-  - m365.exo_automation contributors
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -226,8 +229,12 @@ def run_module(m):
 
     current = []
     if principal_id and resource_id:
-        graph.wait_for_principal(principal_id, p["principal_wait_timeout"])
-        current = list_app_role_assignments(graph, principal_id, resource_id)
+        if state == "present":
+            graph.wait_for_principal(principal_id, p["principal_wait_timeout"])
+            current = list_app_role_assignments(graph, principal_id, resource_id)
+        elif graph.get_service_principal(principal_id, select="id") is not None:
+            # nothing to wait for when removing: a principal Graph does not know holds no grants
+            current = list_app_role_assignments(graph, principal_id, resource_id)
     have = dict((str(a.get("appRoleId")).lower(), a) for a in current)
     wanted_ids = [str(r["id"]).lower() for r in wanted]
 

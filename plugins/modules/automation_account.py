@@ -12,7 +12,7 @@ module: automation_account
 short_description: Create, update and delete Azure Automation accounts and their managed identities
 version_added: 0.1.0
 description:
-  - Manages an Azure Automation account (C(Microsoft.Automation/automationAccounts)): SKU, network access,
+  - Manages an Azure Automation account (C(Microsoft.Automation/automationAccounts)) - its SKU, network access,
     local authentication, tags, and its managed identities.
   - Identities change in place, in any direction (none, system-assigned, user-assigned, both), and user-assigned
     identities are attached and detached without recreating the account.
@@ -99,13 +99,17 @@ options:
 extends_documentation_fragment:
   - m365.exo_automation.auth
   - m365.exo_automation.attributes
+notes:
+  - In check mode a resource group or a user-assigned identity that does not exist yet is a warning and the change is predicted, so that a check-mode
+    run of a whole setup (which would create it in an earlier task) reports every step. A real run fails before
+    writing anything.
 seealso:
   - module: m365.exo_automation.automation_account_info
   - module: m365.exo_automation.user_assigned_identity
   - module: m365.exo_automation.resource_group
   - module: m365.exo_automation.app_role_assignment
 author:
-  - m365.exo_automation maintainers
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -166,12 +170,37 @@ automation_account:
     - In check mode, ids Azure has not assigned yet (a new system-assigned identity's principal id) are null.
   returned: always
   type: dict
+  sample:
+    id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation
+    name: aa-exo-automation
+    resource_group: rg-exo-automation
+    location: westeurope
+    tags:
+      workload: exchange-online-automation
+    sku: Basic
+    state: Ok
+    public_network_access: true
+    disable_local_auth: true
+    creation_time: '2025-01-20T10:42:13.123+00:00'
+    last_modified_time: '2025-01-20T10:42:13.123+00:00'
+    identity:
+      type: both
+      principal_id: 4e1a0c4f-7a1f-4f44-8b7e-2a3a6c3c9f10
+      tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
+      user_assigned_identities:
+      - id: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+        /providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks"
+        name: id-exo-runbooks
+        resource_group: rg-exo-automation
+        principal_id: 25cc7c5b-0a6a-4b32-9d6d-6a0c3f1f0d47
+        client_id: 6d3c9d9e-1c6b-4f55-93a5-0c52dc8f6bd1
   contains:
     id:
       description: Resource id.
       returned: when the account exists
       type: str
-      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+        /providers/Microsoft.Automation/automationAccounts/aa-exo-automation"
     name:
       description: Name.
       returned: when the account exists
@@ -226,6 +255,17 @@ automation_account:
       description: Managed identities of the account.
       returned: when the account exists
       type: dict
+      sample:
+        type: both
+        principal_id: 4e1a0c4f-7a1f-4f44-8b7e-2a3a6c3c9f10
+        tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
+        user_assigned_identities:
+        - id: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+          /providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks"
+          name: id-exo-runbooks
+          resource_group: rg-exo-automation
+          principal_id: 25cc7c5b-0a6a-4b32-9d6d-6a0c3f1f0d47
+          client_id: 6d3c9d9e-1c6b-4f55-93a5-0c52dc8f6bd1
       contains:
         type:
           description: V(none), V(system), V(user) or V(both).
@@ -248,7 +288,8 @@ automation_account:
           type: list
           elements: dict
           sample:
-            - id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks
+            - id: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+              /providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks"
               name: id-exo-runbooks
               resource_group: rg-exo-automation
               principal_id: 25cc7c5b-0a6a-4b32-9d6d-6a0c3f1f0d47
@@ -258,7 +299,8 @@ automation_account:
               description: Resource id of the identity.
               returned: always
               type: str
-              sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks
+              sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+                /providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks"
             name:
               description: Name of the identity.
               returned: always
@@ -396,6 +438,10 @@ class IdentityPlan:
             return user_identity_facts(rid, {})
         found = arm.get_or_none(self.m.msi_client().user_assigned_identities.get, parts["resource_group"],
                                 parts["name"])
+        if found is None and self.m.check_mode:
+            self.m.warn("%s: user-assigned identity '%s' does not exist (yet); in check mode the change is predicted, "
+                        "but a real run fails unless it is created first" % (option, rid))
+            return user_identity_facts(rid, {})
         if found is None:
             raise ModuleError("%s: user-assigned identity '%s' does not exist (looked for %s)"
                               % (option, parts["name"], rid),

@@ -33,7 +33,7 @@ extends_documentation_fragment:
 seealso:
   - module: m365.exo_automation.automation_account
 author:
-  - m365.exo_automation maintainers
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -59,12 +59,38 @@ automation_accounts:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+      /providers/Microsoft.Automation/automationAccounts/aa-exo-automation"
+      name: aa-exo-automation
+      resource_group: rg-exo-automation
+      location: westeurope
+      tags:
+        workload: exchange-online-automation
+      sku: Basic
+      state: Ok
+      public_network_access: true
+      disable_local_auth: false
+      creation_time: '2025-01-20T10:42:13.123+00:00'
+      last_modified_time: '2025-01-20T10:42:13.123+00:00'
+      identity:
+        type: both
+        principal_id: 4e1a0c4f-7a1f-4f44-8b7e-2a3a6c3c9f10
+        tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
+        user_assigned_identities:
+        - id: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+          /providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks"
+          name: id-exo-runbooks
+          resource_group: rg-exo-automation
+          principal_id: 25cc7c5b-0a6a-4b32-9d6d-6a0c3f1f0d47
+          client_id: 6d3c9d9e-1c6b-4f55-93a5-0c52dc8f6bd1
   contains:
     id:
       description: Resource id.
       returned: always
       type: str
-      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+        /providers/Microsoft.Automation/automationAccounts/aa-exo-automation"
     name:
       description: Name.
       returned: always
@@ -124,7 +150,8 @@ automation_accounts:
         principal_id: 4e1a0c4f-7a1f-4f44-8b7e-2a3a6c3c9f10
         tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
         user_assigned_identities:
-          - id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks
+          - id: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+            /providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks"
             name: id-exo-runbooks
             resource_group: rg-exo-automation
             principal_id: 25cc7c5b-0a6a-4b32-9d6d-6a0c3f1f0d47

@@ -227,7 +227,7 @@ ARGSPEC.update(
 def diff_view(facts):
     if not facts:
         return {}
-    return dict((k, facts.get(k)) for k in ("name", "version", "provisioning_state", "content_uri") if k in facts)
+    return dict((k, facts.get(k)) for k in ("name", "version", "provisioning_state") if k in facts)
 
 
 def run_module(m):

@@ -61,6 +61,8 @@ options:
     description:
       - Seconds to wait for Microsoft Graph to know O(principal) (and to accept an assignment that references it)
         after the identity was created. Users report replication times from 15 seconds to over 5 minutes.
+      - Used with O(state=present). With O(state=absent) nothing is waited for; a principal that Graph does not
+        know holds nothing to remove.
     type: int
     default: 600
 extends_documentation_fragment:
@@ -71,12 +73,13 @@ notes:
     C(DELETE /roleManagement/directory/roleAssignments/{id}).
   - In check mode nothing is written; when the managed identity does not exist yet the assignments are reported
     as changes with a warning.
+  - The role C(m365.exo_automation.managed_identity_access) ensures the resource service principal, waits for
+    the principal, grants the app roles and assigns the Entra roles, in that order.
 seealso:
   - module: m365.exo_automation.directory_role_assignment_info
   - module: m365.exo_automation.app_role_assignment
-  - role: m365.exo_automation.managed_identity_access
 author:
-  - m365.exo_automation contributors
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -202,8 +205,12 @@ def run_module(m):
 
     everything = []
     if principal_id:
-        graph.wait_for_principal(principal_id, p["principal_wait_timeout"])
-        everything = list_directory_role_assignments(graph, principal_id=principal_id)
+        if state == "present":
+            graph.wait_for_principal(principal_id, p["principal_wait_timeout"])
+            everything = list_directory_role_assignments(graph, principal_id=principal_id)
+        elif graph.get_service_principal(principal_id, select="id") is not None:
+            # nothing to wait for when removing: a principal Graph does not know holds no roles
+            everything = list_directory_role_assignments(graph, principal_id=principal_id)
     current = at_scope(everything, scope)
     have = dict((str(a.get("roleDefinitionId")).lower(), a) for a in current)
 

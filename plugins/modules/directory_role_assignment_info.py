@@ -37,7 +37,7 @@ extends_documentation_fragment:
 seealso:
   - module: m365.exo_automation.directory_role_assignment
 author:
-  - m365.exo_automation contributors
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''

@@ -59,7 +59,7 @@ seealso:
   - module: m365.exo_automation.user_assigned_identity
   - module: m365.exo_automation.automation_account
 author:
-  - m365.exo_automation maintainers
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -89,6 +89,14 @@ resource_group:
   description: The resource group after the task (in check mode, as it would be). Empty when it does not exist.
   returned: always
   type: dict
+  sample:
+    id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation
+    name: rg-exo-automation
+    location: westeurope
+    tags:
+      workload: exchange-online-automation
+    provisioning_state: Succeeded
+    managed_by: null
   contains:
     id:
       description: Resource id.

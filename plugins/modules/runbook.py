@@ -409,19 +409,6 @@ def diff_view(facts, content):
     return view
 
 
-def read_contents(client, rg, account, name, current):
-    """(published, draft) content of an existing runbook."""
-    state = au.enum_text(au.props(current).get("state"))
-    published = draft = None
-    if state in ("Published", "Edit"):
-        published = au.read_text(au.read_raw(client.runbook.get_content, rg, account, name))
-    if state in ("New", "Edit"):
-        draft = au.read_text(au.read_raw(client.runbook_draft.get_content, rg, account, name))
-    else:
-        draft = published
-    return published, draft
-
-
 def run_test_job(m, client, rg, account, name, runtime_environment):
     p = m.params
     body = {"parameters": au.job_parameters(p["test_parameters"])}
@@ -487,7 +474,7 @@ def run_module(m):
             raise ModuleError("runbook %s runs on %s; its type cannot change to %s"
                               % (name, au.runbook_type_of(current), p["type"]), option="type",
                               hint="Delete the runbook first (state=absent), or create one with another name.")
-        published, draft = read_contents(client, rg, account, name, current)
+        published, draft = au.runbook_contents(client, rg, account, name, current)
     elif content is None:
         raise ModuleError("one of content, src or template is required to create runbook %s" % name,
                           option="content")

@@ -175,15 +175,7 @@ def run_module(m):
     runbooks = []
     for item in items:
         if p["include_content"]:
-            state = au.enum_text(au.props(item).get("state"))
-            name = item.get("name")
-            published = draft = None
-            if state in ("Published", "Edit"):
-                published = au.read_text(au.read_raw(client.runbook.get_content, rg, account, name))
-            if state in ("New", "Edit"):
-                draft = au.read_text(au.read_raw(client.runbook_draft.get_content, rg, account, name))
-            else:
-                draft = published
+            published, draft = au.runbook_contents(client, rg, account, item.get("name"), item)
             runbooks.append(au.runbook_facts(item, content=published, draft=draft, include_content=True))
         else:
             runbooks.append(au.runbook_facts(item))

@@ -54,15 +54,17 @@ extends_documentation_fragment:
   - m365.exo_automation.attributes
 notes:
   - A service principal is found by application id with
-    C(GET /servicePrincipals?$filter=appId eq '<id>'), and created with C(POST /servicePrincipals {"appId": ...}).
+    C(GET /servicePrincipals?$filter=appId eq '<id>'), and created with C(POST /servicePrincipals) and the
+    application id in the body.
   - After a change the module reads again until several consecutive reads agree, as Entra ID replicates
     writes asynchronously.
+  - The role C(m365.exo_automation.managed_identity_access) ensures the resource service principal, waits for
+    the principal, grants the app roles and assigns the Entra roles, in that order.
 seealso:
   - module: m365.exo_automation.service_principal_info
   - module: m365.exo_automation.app_role_assignment
-  - role: m365.exo_automation.managed_identity_access
 author:
-  - m365.exo_automation contributors
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -174,7 +176,15 @@ def find(m, graph):
         return sp, None, "object id %s" % oid
     if p["app_id"]:
         app_id = wellknown.app_id_for(p["app_id"]) or check_guid(p["app_id"], "app_id")
-        return graph.find_service_principal_by_app_id(app_id), app_id, "appId %s" % app_id
+        sp = graph.find_service_principal_by_app_id(app_id)
+        if sp is None and p["state"] == "present" and app_id not in wellknown.FIRST_PARTY_APPS:
+            other = graph.get_service_principal(app_id, select="id,appId,displayName")
+            if other is not None:
+                raise ModuleError(
+                    "option 'app_id': %s is the object id of the service principal '%s', not an application id; use "
+                    "object_id: %s, or app_id: %s" % (app_id, other.get("displayName"), app_id, other.get("appId")),
+                    option="app_id")
+        return sp, app_id, "appId %s" % app_id
     name = p["display_name"]
     app_id = wellknown.app_id_for(name)
     if app_id:

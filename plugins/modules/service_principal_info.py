@@ -55,7 +55,7 @@ seealso:
   - module: m365.exo_automation.service_principal
   - module: m365.exo_automation.app_role_assignment
 author:
-  - m365.exo_automation contributors
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''

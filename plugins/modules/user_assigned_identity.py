@@ -51,12 +51,16 @@ options:
 extends_documentation_fragment:
   - m365.exo_automation.auth
   - m365.exo_automation.attributes
+notes:
+  - In check mode a resource group that does not exist yet is a warning and the change is predicted, so that a check-mode
+    run of a whole setup (which would create it in an earlier task) reports every step. A real run fails before
+    writing anything.
 seealso:
   - module: m365.exo_automation.user_assigned_identity_info
   - module: m365.exo_automation.automation_account
   - module: m365.exo_automation.resource_group
 author:
-  - m365.exo_automation maintainers
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -86,12 +90,24 @@ identity:
     - Empty when it does not exist.
   returned: always
   type: dict
+  sample:
+    id: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+      /providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks"
+    name: id-exo-runbooks
+    resource_group: rg-exo-automation
+    location: westeurope
+    tags:
+      workload: exchange-online-automation
+    principal_id: 25cc7c5b-0a6a-4b32-9d6d-6a0c3f1f0d47
+    client_id: 6d3c9d9e-1c6b-4f55-93a5-0c52dc8f6bd1
+    tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
   contains:
     id:
       description: Resource id.
       returned: when the identity exists
       type: str
-      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+        /providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks"
     name:
       description: Name.
       returned: when the identity exists

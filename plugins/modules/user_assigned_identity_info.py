@@ -33,7 +33,7 @@ extends_documentation_fragment:
 seealso:
   - module: m365.exo_automation.user_assigned_identity
 author:
-  - m365.exo_automation maintainers
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -60,12 +60,24 @@ identities:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+      /providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks"
+      name: id-exo-runbooks
+      resource_group: rg-exo-automation
+      location: westeurope
+      tags:
+        workload: exchange-online-automation
+      principal_id: 25cc7c5b-0a6a-4b32-9d6d-6a0c3f1f0d47
+      client_id: 6d3c9d9e-1c6b-4f55-93a5-0c52dc8f6bd1
+      tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
   contains:
     id:
       description: Resource id.
       returned: always
       type: str
-      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation\
+        /providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-exo-runbooks"
     name:
       description: Name.
       returned: always

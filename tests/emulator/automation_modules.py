@@ -28,7 +28,7 @@ import hashlib
 import time
 from urllib.parse import unquote, urlsplit
 
-from .core import ApiError, arm_error, route
+from .core import ApiError, route
 
 # Every api-version of Microsoft.Automation; runtime environments and packages exist only in the last two.
 AUTOMATION_API_VERSIONS = {
@@ -40,6 +40,8 @@ RUNTIME_API_VERSIONS = {"2023-05-15-preview", "2024-10-23"}
 
 ACCOUNT_PATH = (r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Automation"
                 r"/automationAccounts/(?P<account>[^/]+)")
+
+PACKAGE_PATH = r"/runtimeEnvironments/(?P<env>[^/]+)/packages/(?P<name>[^/]+)"
 
 MODULE_TYPE = "Microsoft.Automation/AutomationAccounts/Modules"
 RUNTIME_TYPE = "Microsoft.Automation/automationAccounts/runtimeEnvironments"
@@ -134,21 +136,10 @@ def param(req, name):
 
 
 def get_account(req):
-    """The stored account of the request's path (ARM's 404 when it does not exist)."""
-    sub, rg, name = req.params["sub"], param(req, "rg"), param(req, "account")
-    try:
-        from . import automation
-    except ImportError:  # the account routes are not loaded: read the state directly
-        automation = None
-    if automation is not None and hasattr(automation, "get_account"):
-        return automation.get_account(req, sub, rg, name)
-    acct_id = (f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Automation/automationAccounts/{name}")
-    acct = req.emu.arm().get(acct_id.lower())
-    if acct is None:
-        arm_error(404, "ResourceNotFound",
-                  f"The Resource 'Microsoft.Automation/automationAccounts/{name}' under resource group '{rg}' was not found. "
-                  "For more details please go to https://aka.ms/ARMResourceNotFoundFix")
-    return acct
+    """The stored account of the request's path (ARM's 404 when it or its resource group does not exist)."""
+    from . import automation
+
+    return automation.get_account(req, req.params["sub"], param(req, "rg"), param(req, "account"))
 
 
 def child_id(parent_id, segment, name):
@@ -444,7 +435,8 @@ def _runtime(props):
     version = str(runtime.get("version") or "")
     known = SUPPORTED_RUNTIMES.get(language.lower())
     if known is None:
-        automation_error(400, "BadRequest", f"Runtime language '{language}' is not supported. Supported languages: PowerShell, Python.")
+        automation_error(400, "BadRequest",
+                         f"Runtime language '{language}' is not supported. Supported languages: PowerShell, Python.")
     if version not in known[1]:
         automation_error(400, "BadRequest", f"Runtime version '{version}' is not supported for language '{known[0]}'. "
                                             f"Supported versions: {', '.join(known[1])}.")
@@ -579,9 +571,10 @@ def delete_environment(req):
 def _package_view(env, rec):
     """A package record, or a module record seen as a package of the PowerShell-5.1 environment."""
     props = rec["properties"]
+    state = props.get("provisioningState")
     view_props = {"default": bool(props.get("default", props.get("isGlobal", False))),
                   "sizeInBytes": props.get("sizeInBytes", 0),
-                  "provisioningState": "Succeeded" if props.get("provisioningState") == "Created" else props.get("provisioningState")}
+                  "provisioningState": "Succeeded" if state == "Created" else state}
     for key in ("version", "error"):
         if key in props:
             view_props[key] = copy.deepcopy(props[key])
@@ -635,7 +628,7 @@ def list_packages(req):
         return 200, {"value": [public(p) for p in environment_packages(req.emu, acct, env)]}
 
 
-@route("arm", "GET", ACCOUNT_PATH + r"/runtimeEnvironments/(?P<env>[^/]+)/packages/(?P<name>[^/]+)", RUNTIME_API_VERSIONS)
+@route("arm", "GET", ACCOUNT_PATH + PACKAGE_PATH, RUNTIME_API_VERSIONS)
 def get_package(req):
     acct = get_account(req)
     name = param(req, "name")
@@ -670,7 +663,7 @@ def _put_package(req, acct, env, name, link, tags):
     return status, _package_view(env, rec)
 
 
-@route("arm", "PUT", ACCOUNT_PATH + r"/runtimeEnvironments/(?P<env>[^/]+)/packages/(?P<name>[^/]+)", RUNTIME_API_VERSIONS)
+@route("arm", "PUT", ACCOUNT_PATH + PACKAGE_PATH, RUNTIME_API_VERSIONS)
 def put_package(req):
     acct = get_account(req)
     name = param(req, "name")
@@ -682,7 +675,7 @@ def put_package(req):
         return status, public(view)
 
 
-@route("arm", "PATCH", ACCOUNT_PATH + r"/runtimeEnvironments/(?P<env>[^/]+)/packages/(?P<name>[^/]+)", RUNTIME_API_VERSIONS)
+@route("arm", "PATCH", ACCOUNT_PATH + PACKAGE_PATH, RUNTIME_API_VERSIONS)
 def patch_package(req):
     acct = get_account(req)
     name = param(req, "name")
@@ -705,7 +698,7 @@ def patch_package(req):
         return 200, public(_package_view(env, refresh_import(emu, existing)))
 
 
-@route("arm", "DELETE", ACCOUNT_PATH + r"/runtimeEnvironments/(?P<env>[^/]+)/packages/(?P<name>[^/]+)", RUNTIME_API_VERSIONS)
+@route("arm", "DELETE", ACCOUNT_PATH + PACKAGE_PATH, RUNTIME_API_VERSIONS)
 def delete_package(req):
     acct = get_account(req)
     name = param(req, "name")

@@ -134,7 +134,7 @@ def test_one_event_loop_serves_many_calls():
     server = Server((200, {"n": 1}))
     client = make(server)
     try:
-        for _ in range(3):
+        for dummy in range(3):
             assert client.get("/organization") == {"n": 1}
     finally:
         client.close()
@@ -305,7 +305,7 @@ def test_retry_replication_waits_with_capped_backoff_until_found(monkeypatch):
 
 def test_backoff_is_jittered_between_half_and_full():
     client = g.GraphClient(FakeCredential(), BASE, [])
-    delays = [client.backoff(3) for _ in range(50)]
+    delays = [client.backoff(3) for dummy in range(50)]
     assert all(8.0 <= d <= 16.0 for d in delays)
     assert len(set(delays)) > 1
 

@@ -1,0 +1,335 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: runbook_job
+short_description: Start an Azure Automation runbook job and read its output
+version_added: 0.1.0
+description:
+  - Starts a job of a published runbook with parameters, in Azure or on a hybrid worker group, waits for it, and
+    returns its status, output, warning and error records and exception.
+  - A job that ends C(Failed), C(Stopped) or C(Suspended) fails the task with its error text and, for the errors
+    users meet with Exchange Online (missing Entra role, identity not attached, module not imported), what to do.
+  - The parameters are checked against the runbook's declared parameters before the job starts.
+  - In check mode no job is started; the task reports C(changed=true).
+options:
+  resource_group:
+    description: Resource group of the Automation account.
+    type: str
+    required: true
+  account:
+    description: Name of the Automation account.
+    type: str
+    required: true
+    aliases: [automation_account]
+  runbook:
+    description: Name of the runbook to run. It must be published.
+    type: str
+    required: true
+  parameters:
+    description:
+      - Parameters of the job, name to value. Values that are not strings are passed as JSON.
+    type: dict
+    default: {}
+  run_on:
+    description: Name of a hybrid runbook worker group to run on. Unset runs the job in Azure.
+    type: str
+  job_name:
+    description:
+      - Name (id) of the job; a new GUID by default.
+      - When a job with this name exists, no job is started and that job is read (and waited for) instead, so a
+        retried task does not run the runbook twice.
+    type: str
+  streams:
+    description: Which streams to read once the job has ended.
+    type: list
+    elements: str
+    choices: [output, warning, error, verbose, progress, debug]
+    default: [output, warning, error]
+extends_documentation_fragment:
+  - m365.exo_automation.auth
+  - m365.exo_automation.wait
+  - m365.exo_automation.attributes
+notes:
+  - With O(wait=false) the task returns once the job is created; read it later with O(job_name).
+  - When O(timeout) is reached the task fails, and the job keeps running in Azure.
+seealso:
+  - module: m365.exo_automation.runbook
+  - module: m365.exo_automation.runbook_info
+author:
+  - m365.exo_automation maintainers
+'''
+
+EXAMPLES = r'''
+- name: Run the connection check and wait for it
+  m365.exo_automation.runbook_job:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    runbook: Test-ExchangeOnlineConnection
+  register: job
+
+- name: Show what it wrote
+  ansible.builtin.debug:
+    var: job.output
+
+- name: Enable the archive of a mailbox
+  m365.exo_automation.runbook_job:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    runbook: Enable-ArchiveMailbox
+    parameters:
+      Mailbox: adele.vance@contoso.com
+    timeout: 1200
+
+- name: Start on a hybrid worker group without waiting, with a name to read it back later
+  m365.exo_automation.runbook_job:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    runbook: Enable-ArchiveMailbox
+    parameters:
+      Mailbox: adele.vance@contoso.com
+    run_on: onprem-workers
+    job_name: 6f1c8f52-8c39-4b55-b6a7-2f0d0f5c8a11
+    wait: false
+'''
+
+RETURN = r'''
+job:
+  description: The job (empty in check mode).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Resource id.
+      returned: when a job exists
+      type: str
+      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation/jobs/6f1c8f52-8c39-4b55-b6a7-2f0d0f5c8a11
+    name:
+      description: Name of the job (the value to give to O(job_name)).
+      returned: when a job exists
+      type: str
+      sample: 6f1c8f52-8c39-4b55-b6a7-2f0d0f5c8a11
+    job_id:
+      description: Job id Azure assigned.
+      returned: when a job exists
+      type: str
+      sample: 5b8a3960-e8ab-45f6-bec6-567df8467d1a
+    runbook:
+      description: Runbook name.
+      returned: when a job exists
+      type: str
+      sample: Test-ExchangeOnlineConnection
+    status:
+      description: Status of the job.
+      returned: when a job exists
+      type: str
+      sample: Completed
+    status_details:
+      description: Details of the status.
+      returned: when a job exists
+      type: str
+      sample: None
+    exception:
+      description: Error text of a failed job.
+      returned: when a job exists
+      type: str
+      sample: null
+    run_on:
+      description: Hybrid worker group, when not run in Azure.
+      returned: when a job exists
+      type: str
+      sample: null
+    runtime_environment:
+      description: Runtime environment the job ran on.
+      returned: when a job exists
+      type: str
+      sample: null
+    parameters:
+      description: Parameters of the job.
+      returned: when a job exists
+      type: dict
+      sample: {"Mailbox": "adele.vance@contoso.com"}
+    creation_time:
+      description: When the job was created.
+      returned: when a job exists
+      type: str
+      sample: "2025-01-01T10:00:00.000Z"
+    start_time:
+      description: When the job started.
+      returned: when a job exists
+      type: str
+      sample: "2025-01-01T10:00:05.000Z"
+    end_time:
+      description: When the job ended.
+      returned: when a job exists
+      type: str
+      sample: "2025-01-01T10:00:42.000Z"
+job_id:
+  description: Job id Azure assigned.
+  returned: when a job exists
+  type: str
+  sample: 5b8a3960-e8ab-45f6-bec6-567df8467d1a
+status:
+  description: Status of the job (C(New) with O(wait=false)).
+  returned: when a job exists
+  type: str
+  sample: Completed
+exception:
+  description: Error text of a failed job.
+  returned: when a job exists
+  type: str
+  sample: null
+output:
+  description: Output records, one line per element.
+  returned: when the job ended and V(output) is in O(streams)
+  type: list
+  elements: str
+  sample: ["Connected to Exchange Online: contoso.onmicrosoft.com", "contoso.onmicrosoft.com", "contoso.com"]
+warning_records:
+  description: Warning records.
+  returned: when the job ended and V(warning) is in O(streams)
+  type: list
+  elements: str
+  sample: []
+error_records:
+  description: Error records (a job can complete with error records).
+  returned: when the job ended and V(error) is in O(streams)
+  type: list
+  elements: str
+  sample: []
+verbose_records:
+  description: Verbose records.
+  returned: when the job ended and V(verbose) is in O(streams)
+  type: list
+  elements: str
+  sample: []
+progress_records:
+  description: Progress records.
+  returned: when the job ended and V(progress) is in O(streams)
+  type: list
+  elements: str
+  sample: []
+debug_records:
+  description: Debug records.
+  returned: when the job ended and V(debug) is in O(streams)
+  type: list
+  elements: str
+  sample: []
+'''
+
+import uuid
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+
+ARGSPEC = au.account_argspec()
+ARGSPEC.update(
+    runbook=dict(type="str", required=True),
+    parameters=dict(type="dict", default={}),
+    run_on=dict(type="str"),
+    job_name=dict(type="str"),
+    streams=dict(type="list", elements="str", choices=list(au.STREAM_CHOICES),
+                 default=["output", "warning", "error"]),
+    wait=dict(type="bool", default=True),
+    timeout=dict(type="int", default=600),
+)
+
+RESULT_KEYS = {"output": "output", "warnings": "warning_records", "errors": "error_records",
+               "verbose": "verbose_records", "progress": "progress_records", "debug": "debug_records"}
+
+
+def job_result(m, client, rg, account, job, name, ended):
+    facts = au.job_facts(job, name)
+    result = {"job": facts, "job_id": facts["job_id"], "status": facts["status"], "exception": facts["exception"]}
+    if ended:
+        items = au.read_list(client.job_stream.list_by_job, rg, account, name)
+        streams = au.read_streams(items, lambda sid: au.read(client.job_stream.get, rg, account, name, sid),
+                                  m.params["streams"])
+        for key, values in streams.items():
+            result[RESULT_KEYS[key]] = values
+    return result
+
+
+def finish(m, client, rg, account, job, name, changed):
+    p = m.params
+    timed_out = False
+    if p["wait"] and au.job_status(job) not in au.JOB_TERMINAL:
+        job, timed_out = au.wait_for_job(lambda: au.read(client.job.get, rg, account, name), p["timeout"])
+    ended = au.job_status(job) in au.JOB_TERMINAL
+    result = job_result(m, client, rg, account, job, name, ended)
+    result["changed"] = changed
+    if timed_out:
+        raise ModuleError("job %s of runbook %s is still %s after %d s; it keeps running in Azure"
+                          % (name, p["runbook"], result["status"], p["timeout"]), details=result,
+                          hint="Raise timeout, or read the job later with job_name=%s." % name)
+    if ended and result["status"] not in au.JOB_DONE:
+        errors = result.get("error_records") or []
+        reason = result["exception"] or "; ".join(errors) or "Azure gave no error text"
+        raise ModuleError("job %s of runbook %s ended %s: %s" % (name, p["runbook"], result["status"], reason),
+                          details=result, hint=au.job_hint(result["exception"], *errors))
+    return result
+
+
+def run_module(m):
+    p = m.params
+    au.check_account_options(p)
+    rg, account, runbook = p["resource_group"], p["account"], p["runbook"]
+    if p["timeout"] is not None and p["timeout"] < 0:
+        raise ModuleError("timeout must be 0 or more seconds", option="timeout")
+    parameters = au.job_parameters(p["parameters"])
+    client = m.automation_client()
+
+    if p["job_name"]:
+        existing = au.read(client.job.get, rg, account, p["job_name"])
+        if existing is not None:
+            job_runbook = (au.props(existing).get("runbook") or {}).get("name")
+            if job_runbook and job_runbook.lower() != runbook.lower():
+                raise ModuleError("job %s exists but runs runbook %s, not %s" % (p["job_name"], job_runbook, runbook),
+                                  option="job_name")
+            if m.check_mode:
+                result = job_result(m, client, rg, account, existing, p["job_name"],
+                                    au.job_status(existing) in au.JOB_TERMINAL)
+                result["changed"] = False
+                return result
+            return finish(m, client, rg, account, existing, p["job_name"], False)
+
+    current = au.read(client.runbook.get, rg, account, runbook)
+    if current is None:
+        if m.check_mode:
+            m.warn("runbook %s does not exist in account %s (yet): the prediction assumes an earlier task creates it"
+                   % (runbook, account))
+            return {"changed": True, "job": {}}
+        raise ModuleError("runbook %s was not found in Automation account %s (resource group %s)"
+                          % (runbook, account, rg), status=404, option="runbook",
+                          hint="Create and publish it first (m365.exo_automation.runbook).")
+    state = au.enum_text(au.props(current).get("state"))
+    if state == "New":
+        if m.check_mode:
+            m.warn("runbook %s has never been published: the prediction assumes an earlier task publishes it"
+                   % runbook)
+            return {"changed": True, "job": {}}
+        raise ModuleError("runbook %s has never been published, so no job can run it" % runbook, option="runbook",
+                          hint="Publish it (m365.exo_automation.runbook with publish=true).")
+    au.check_job_parameters(au.props(current).get("parameters"), parameters, runbook)
+
+    if m.check_mode:
+        return {"changed": True, "job": {}}
+
+    name = p["job_name"] or str(uuid.uuid4())
+    body = {"properties": {"runbook": {"name": runbook}, "parameters": parameters, "runOn": p["run_on"] or ""}}
+    job = au.to_dict(client.job.create(rg, account, name, body))
+    return finish(m, client, rg, account, job, name, True)
+
+
+def main():
+    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+
+
+if __name__ == "__main__":
+    main()

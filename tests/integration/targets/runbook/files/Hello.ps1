@@ -1,0 +1,5 @@
+param(
+    [Parameter(Mandatory = $true)]
+    [string] $Name
+)
+Write-Output "Hello $Name"

@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import itertools
+
+import pytest
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+from ansible_collections.m365.exo_automation.plugins.module_utils import arm
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.tests.unit.fake_http import FakeCredential, ScriptedTransport, response
+from ansible_collections.m365.exo_automation.tests.unit.utils import run_module
+
+
+class Status(HttpResponseError):
+    def __init__(self, status, message="x", code=None):
+        super(Status, self).__init__(message)
+        self.status_code = status
+        if code:
+            self.error = type("E", (), {"code": code, "message": message})()
+
+
+def test_get_or_none():
+    def missing():
+        raise ResourceNotFoundError("nope")
+
+    def also_missing():
+        raise Status(404)
+
+    def forbidden():
+        raise Status(403)
+
+    assert arm.get_or_none(missing) is None
+    assert arm.get_or_none(also_missing) is None
+    assert arm.get_or_none(lambda a, b=0: a + b, 1, b=2) == 3
+    with pytest.raises(Status):
+        arm.get_or_none(forbidden)
+
+
+def test_ids():
+    assert arm.same_id("/Subscriptions/A/resourcegroups/B/", "/subscriptions/a/resourceGroups/b")
+    assert not arm.same_id("/subscriptions/a/resourceGroups/b", "/subscriptions/a/resourceGroups/c")
+    assert arm.resource_id("s", "g", "Microsoft.X/y", "n") == "/subscriptions/s/resourceGroups/g/providers/Microsoft.X/y/n"
+
+
+def test_backoff_is_jittered_exponential_and_capped():
+    high = list(itertools.islice(arm.backoff_delays(base=1, cap=10, rng=lambda: 1.0), 6))
+    assert high == [1, 2, 4, 8, 10, 10]
+    low = list(itertools.islice(arm.backoff_delays(base=1, cap=10, rng=lambda: 0.0), 3))
+    assert low == [0.5, 0.5, 0.5]
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def time(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_retry_call_retries_named_conditions_until_success():
+    clock = Clock()
+    answers = [Status(404, "not yet"), Status(400, "Not a valid reference update."), "done"]
+
+    def call():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    retryable = arm.status_is(404, 400, messages=["Not a valid reference update", "not yet"])
+    assert arm.retry_call(call, retryable, 60, "granting", sleep=clock.sleep, clock=clock.time,
+                          rng=lambda: 1.0) == "done"
+    assert clock.sleeps == [1.0, 2.0]
+
+
+def test_retry_call_does_not_retry_other_errors():
+    clock = Clock()
+
+    def call():
+        raise Status(403, "forbidden")
+
+    with pytest.raises(Status):
+        arm.retry_call(call, arm.status_is(404), 60, "x", sleep=clock.sleep, clock=clock.time)
+    assert clock.sleeps == []
+
+
+def test_retry_call_gives_up_at_the_deadline_with_a_clear_error():
+    clock = Clock()
+
+    def call():
+        raise Status(404, "Resource 'x' does not exist", code="Request_ResourceNotFound")
+
+    with pytest.raises(ModuleError) as err:
+        arm.retry_call(call, arm.status_is(404), 30, "waiting for the principal", sleep=clock.sleep,
+                       clock=clock.time, rng=lambda: 1.0)
+    assert sum(clock.sleeps) <= 30
+    text = str(err.value)
+    assert text.startswith("waiting for the principal: Resource 'x' does not exist; still failing after")
+    assert "HTTP 404 Request_ResourceNotFound" in text and "raise timeout" in text
+
+
+def test_status_is_with_codes():
+    check = arm.status_is(400, codes=["BadRequest"])
+    assert check(Status(400, code="BadRequest")) == "HTTP 400 BadRequest"
+    assert not check(Status(400, code="Other"))
+    assert not check(Status(500, code="BadRequest"))
+    assert not check(ValueError("x"))
+
+
+LOCATIONS = {"value": [{"name": "westeurope", "displayName": "West Europe"}, {"name": "eastus"}]}
+
+
+@pytest.mark.parametrize("answer,expected", [
+    (response(200, LOCATIONS), {"westeurope", "eastus"}),
+    (response(403, {"error": {"code": "AuthorizationFailed", "message": "no"}}), None),
+    (response(200, {"value": []}), None),
+])
+def test_list_locations(monkeypatch, answer, expected):
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "11111111-1111-1111-1111-111111111111")
+    monkeypatch.setenv("AZURE_ARM_ENDPOINT", "https://arm.example.test")
+    transport = ScriptedTransport([answer])
+    seen = {}
+
+    def main():
+        def fn(m):
+            from azure.mgmt.resource.resources import ResourceManagementClient
+
+            m._clients["resource"] = ResourceManagementClient(
+                FakeCredential(), m.subscription_id(), transport=transport, **m.arm_client_kwargs())
+            seen["locations"] = arm.list_locations(m)
+            return {"changed": False}
+        ExoModule(argument_spec={}).run(fn)
+
+    run_module(monkeypatch, main, {"auth_source": "cli"})
+    assert seen["locations"] == expected
+    assert transport.requests[0][1] == ("https://arm.example.test/subscriptions/11111111-1111-1111-1111-111111111111/"
+                                        "locations?api-version=2022-12-01")

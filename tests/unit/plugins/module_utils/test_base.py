@@ -1,0 +1,336 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ExoModule: one error path, secrets kept out of results, client factories, retry decisions, LRO waiting."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+
+from ansible_collections.m365.exo_automation.plugins.module_utils import base
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import (
+    ExoModule,
+    ModuleError,
+    error_from_exception,
+)
+from ansible_collections.m365.exo_automation.tests.unit.fake_http import FakeCredential, ScriptedTransport, response
+from ansible_collections.m365.exo_automation.tests.unit.utils import run_module
+
+SUB = "11111111-1111-1111-1111-111111111111"
+TENANT = "22222222-2222-2222-2222-222222222222"
+CLIENT = "33333333-3333-3333-3333-333333333333"
+ARM = "https://management.example.test"
+ENV = {"AZURE_SUBSCRIPTION_ID": SUB, "AZURE_TENANT": TENANT, "AZURE_CLIENT_ID": CLIENT,
+       "AZURE_SECRET": "s3cr3t-from-awx", "AZURE_ARM_ENDPOINT": ARM}
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for key in list(__import__("os").environ):
+        if key.startswith("AZURE_") or key == "ANSIBLE_AZURE_AUTH_SOURCE":
+            monkeypatch.delenv(key)
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("HOME", "/nonexistent")
+    return ENV
+
+
+def module_main(fn, spec=None):
+    def main():
+        ExoModule(argument_spec=spec or {}).run(fn)
+    return main
+
+
+def arm_client(m, transport):
+    """The module's automation client, wired to a scripted transport and a fake credential."""
+    m._credential = FakeCredential()
+    from azure.mgmt.automation import AutomationClient
+
+    kwargs = m.arm_client_kwargs()
+    return AutomationClient(m._credential, m.subscription_id(), transport=transport, **kwargs)
+
+
+ACCOUNT_URL = "/subscriptions/%s/resourceGroups/rg/providers/Microsoft.Automation/automationAccounts/aa-one" % SUB
+
+
+def test_module_error_format():
+    err = ModuleError("Could not create the account.", status=403, code="AuthorizationFailed", request_id="rid-1",
+                      hint="Grant the identity Contributor.")
+    assert err.format() == ("Could not create the account (HTTP 403, code AuthorizationFailed, request id rid-1). "
+                            "Grant the identity Contributor.")
+    assert ModuleError("plain").format() == "plain"
+    assert err.fail_kwargs() == {"msg": err.format(), "status": 403, "error_code": "AuthorizationFailed",
+                                 "request_id": "rid-1"}
+
+
+def test_http_error_goes_through_one_fail_path(monkeypatch, env):
+    transport = ScriptedTransport([response(
+        403, {"error": {"code": "AuthorizationFailed", "message": "The client does not have authorization to perform "
+                                                                  "action 'Microsoft.Automation/automationAccounts/write'."}},
+        {"x-ms-request-id": "req-42"})])
+
+    def fn(m):
+        arm_client(m, transport).automation_account.get("rg", "aa-one")
+
+    result = run_module(monkeypatch, module_main(fn), {})
+    assert result["failed"]
+    assert result["status"] == 403
+    assert result["error_code"] == "AuthorizationFailed"
+    assert result["request_id"] == "req-42"
+    assert result["msg"].startswith("The client does not have authorization to perform action")
+    assert "(HTTP 403, code AuthorizationFailed, request id req-42)" in result["msg"]
+    assert "grant it a role" in result["msg"]
+    assert "Traceback" in result["exception"]
+
+
+def test_not_retried_statuses(monkeypatch, env):
+    transport = ScriptedTransport([response(404, {"error": {"code": "ResourceNotFound", "message": "gone"}})])
+
+    def fn(m):
+        arm_client(m, transport).automation_account.get("rg", "aa-one")
+
+    result = run_module(monkeypatch, module_main(fn), {})
+    assert result.get("status") == 404 and len(transport.requests) == 1, result
+
+
+def test_throttling_is_retried_honouring_retry_after(monkeypatch, env):
+    transport = ScriptedTransport([
+        response(429, {"error": {"code": "TooManyRequests", "message": "slow down"}}, {"Retry-After": "7"}),
+        response(503, {"error": {"code": "ServiceUnavailable", "message": "busy"}}, {"Retry-After": "2"}),
+        response(200, {"id": ACCOUNT_URL, "name": "aa-one", "location": "westeurope", "properties": {}}),
+    ])
+
+    def fn(m):
+        account = arm_client(m, transport).automation_account.get("rg", "aa-one")
+        return {"changed": False, "name": account.name}
+
+    result = run_module(monkeypatch, module_main(fn), {})
+    assert result["name"] == "aa-one"
+    assert len(transport.requests) == 3
+    assert transport.sleeps == [7, 2]
+
+
+def test_server_errors_are_retried_with_backoff_then_reported(monkeypatch, env):
+    answers = [response(500, {"error": {"code": "InternalServerError", "message": "boom"}})] * (
+        base.ARM_RETRY["retry_status"] + 1)
+    transport = ScriptedTransport(answers)
+
+    def fn(m):
+        arm_client(m, transport).automation_account.get("rg", "aa-one")
+
+    result = run_module(monkeypatch, module_main(fn), {})
+    assert len(transport.requests) == base.ARM_RETRY["retry_status"] + 1 == 7
+    assert result["status"] == 500 and "quote the request id" in result["msg"]
+    assert max(transport.sleeps) <= base.ARM_RETRY["retry_backoff_max"]
+    assert transport.sleeps == sorted(transport.sleeps)
+
+
+def test_post_without_retry_after_is_not_retried_on_502(monkeypatch, env):
+    transport = ScriptedTransport([response(502, {"error": {"code": "BadGateway", "message": "bad gateway"}})])
+
+    def fn(m):
+        from azure.core.rest import HttpRequest
+
+        client = arm_client(m, transport)
+        resp = client.send_request(HttpRequest("POST", ARM + ACCOUNT_URL + "/listKeys?api-version=2024-10-23"))
+        return {"changed": False, "status": resp.status_code}
+
+    result = run_module(monkeypatch, module_main(fn), {})
+    assert result["status"] == 502 and len(transport.requests) == 1
+
+
+def test_token_scope_and_endpoint_come_from_the_cloud(monkeypatch, env):
+    transport = ScriptedTransport([response(200, {"id": ACCOUNT_URL, "name": "aa-one", "properties": {}})])
+    seen = {}
+
+    def fn(m):
+        client = arm_client(m, transport)
+        client.automation_account.get("rg", "aa-one")
+        seen["scopes"] = m._credential.scopes
+        return {"changed": False}
+
+    run_module(monkeypatch, module_main(fn), {})
+    assert seen["scopes"][0] == ("https://management.azure.com/.default",)
+    assert transport.requests[0][1].startswith(ARM + ACCOUNT_URL + "?api-version=")
+
+
+@pytest.mark.parametrize("factory,cls", [
+    ("automation_client", "AutomationClient"),
+    ("msi_client", "ManagedServiceIdentityClient"),
+    ("resource_client", "ResourceManagementClient"),
+])
+def test_client_factories(monkeypatch, env, factory, cls):
+    seen = {}
+
+    def fn(m):
+        m._credential = FakeCredential()
+        client = getattr(m, factory)()
+        seen["cls"] = type(client).__name__
+        seen["same"] = client is getattr(m, factory)()
+        seen["base_url"] = client._config.base_url if hasattr(client._config, "base_url") else client._client._base_url
+        seen["scopes"] = client._config.credential_scopes
+        seen["sub"] = client._config.subscription_id
+        return {"changed": False}
+
+    run_module(monkeypatch, module_main(fn), {"cloud": "AzureUSGovernment"})
+    assert seen["cls"] == cls and seen["same"] is True
+    assert seen["base_url"].rstrip("/") == ARM
+    assert seen["scopes"] == ["https://management.core.usgovcloudapi.net/.default"]
+    assert seen["sub"] == SUB
+
+
+def test_secret_from_environment_never_reaches_the_result(monkeypatch, env):
+    def fn(m):
+        m.auth_settings()
+        raise ModuleError("the secret is %s" % ENV["AZURE_SECRET"])
+
+    result = run_module(monkeypatch, module_main(fn), {})
+    assert ENV["AZURE_SECRET"] not in repr(result)
+
+
+def test_secret_option_is_no_log():
+    assert base.AUTH_ARGSPEC["client_secret"]["no_log"] is True
+    assert base.AUTH_ARGSPEC["certificate_password"]["no_log"] is True
+
+
+def test_auth_error_names_the_option(monkeypatch, env):
+    def fn(m):
+        m.credential()
+
+    result = run_module(monkeypatch, module_main(fn), {"auth_source": "cli", "client_secret": "x"})
+    assert result["failed"] and result["option"] == "client_secret"
+    assert "exception" in result
+
+
+def test_missing_subscription(monkeypatch, env):
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID")
+
+    def fn(m):
+        m.subscription_id()
+
+    result = run_module(monkeypatch, module_main(fn), {})
+    assert result["option"] == "subscription_id" and "AZURE_SUBSCRIPTION_ID" in result["msg"]
+
+
+def test_unexpected_error(monkeypatch, env):
+    def fn(m):
+        raise KeyError("oops")
+
+    result = run_module(monkeypatch, module_main(fn), {})
+    assert result["failed"] and "unexpected error: KeyError" in result["msg"] and "Traceback" in result["exception"]
+
+
+def test_closers_run_on_success_and_failure(monkeypatch, env):
+    closed = []
+
+    def ok(m):
+        m.add_closer(lambda: closed.append("ok"))
+        return {"changed": False}
+
+    def bad(m):
+        m.add_closer(lambda: closed.append("bad"))
+        raise ModuleError("x")
+
+    run_module(monkeypatch, module_main(ok), {})
+    run_module(monkeypatch, module_main(bad), {})
+    assert closed == ["ok", "bad"]
+
+
+def test_constructor_builds_no_credential(monkeypatch, env):
+    def boom(*args, **kwargs):
+        raise AssertionError("no credential may be built in the constructor")
+
+    monkeypatch.setattr(base, "build_credential", boom)
+
+    def fn(m):
+        return {"changed": False, "check": m.check_mode, "diff": m.diff_mode}
+
+    result = run_module(monkeypatch, module_main(fn), {}, check_mode=True, diff=True)
+    assert result == {"changed": False, "check": True, "diff": True}
+
+
+def test_missing_library(monkeypatch, env):
+    def fn(m):
+        m.require("azure.does_not_exist", "azure-does-not-exist")
+
+    result = run_module(monkeypatch, module_main(fn), {})
+    assert result["failed"] and "azure-does-not-exist" in result["msg"]
+
+
+class Response:
+    def __init__(self, headers):
+        self.headers = headers
+        self.status_code = 401
+        self.reason = "Unauthorized"
+        self.request = None
+
+    def text(self, encoding=None):
+        return ""
+
+
+def test_error_from_token_failure():
+    err = error_from_exception(ClientAuthenticationError(
+        "ClientSecretCredential.get_token failed: AADSTS7000215: Invalid client secret provided.\nTrace ID: x"))
+    assert err.format().startswith("could not get an access token: ClientSecretCredential.get_token failed: "
+                                   "AADSTS7000215: Invalid client secret provided")
+    assert "check tenant_id, client_id" in err.format()
+
+
+def test_error_from_connection_failure():
+    err = error_from_exception(ServiceRequestError("Cannot connect to host management.azure.com"), "reading x")
+    assert err.message.startswith("reading x: could not reach the service")
+    assert "REQUESTS_CA_BUNDLE" in err.hint
+
+
+def test_error_hints_by_code():
+    assert "cloud" in base.hint_for(401, "InvalidAuthenticationTokenAudience")
+    assert "subscription_id" in base.hint_for(404, "SubscriptionNotFound")
+    assert base.hint_for(None) is None
+    assert error_from_exception(ValueError("x")) is None
+    err = HttpResponseError("(Conflict) busy\nCode: Conflict\nMessage: busy")
+    assert error_from_exception(err).message == "busy"
+
+
+class Poller:
+    def __init__(self, done, exc=None):
+        self._done = done
+        self.exc = exc
+        self.timeouts = []
+
+    def result(self, timeout=None):
+        self.timeouts.append(timeout)
+        if self.exc:
+            raise self.exc
+        return "result"
+
+    def done(self):
+        return self._done
+
+    def status(self):
+        return "InProgress"
+
+
+def test_wait_poller(monkeypatch, env):
+    seen = {}
+
+    def fn(m):
+        poller = Poller(True)
+        seen["result"] = m.wait_poller(poller, "deleting x")
+        seen["timeouts"] = poller.timeouts
+        m.wait_poller(Poller(False), "deleting y", timeout=5)
+
+    result = run_module(monkeypatch, module_main(fn, {"timeout": {"type": "int", "default": 42}}), {})
+    assert seen == {"result": "result", "timeouts": [42]}
+    assert "timed out after" in result["msg"] and "deleting y" in result["msg"] and "InProgress" in result["msg"]
+    assert "Raise timeout" in result["msg"]
+
+
+def test_wait_poller_failure(monkeypatch, env):
+    def fn(m):
+        m.wait_poller(Poller(True, HttpResponseError("(Failed) the operation failed")), "deleting z")
+
+    result = run_module(monkeypatch, module_main(fn), {})
+    assert result["msg"].startswith("deleting z: (Failed) the operation failed")

@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown as wk
+from ansible_collections.m365.exo_automation.plugins.modules import (
+    directory_role_assignment,
+    directory_role_assignment_info,
+)
+from ansible_collections.m365.exo_automation.tests.unit.graph_fake import FakeArm, FakeTenant, wire
+from ansible_collections.m365.exo_automation.tests.unit.utils import run_module
+
+EXCHANGE_ADMIN = wk.ENTRA_ROLES["Exchange Administrator"]
+RECIPIENT_ADMIN = wk.ENTRA_ROLES["Exchange Recipient Administrator"]
+GLOBAL_READER = wk.ENTRA_ROLES["Global Reader"]
+USER_ADMIN = wk.ENTRA_ROLES["User Administrator"]
+
+
+def run(monkeypatch, check_mode=False, **args):
+    return run_module(monkeypatch, directory_role_assignment.main, args, check_mode=check_mode, diff=True)
+
+
+def run_info(monkeypatch, **args):
+    return run_module(monkeypatch, directory_role_assignment_info.main, args)
+
+
+@pytest.fixture
+def tenant():
+    return FakeTenant()
+
+
+def roles_of(tenant, principal_id, scope=None):
+    return sorted(a["roleDefinitionId"] for a in tenant.role_assignments.values()
+                  if a["principalId"] == principal_id and (scope is None or a["directoryScopeId"] == scope))
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_assign_by_display_name_any_case(monkeypatch, tenant, check_mode):
+    arm = FakeArm()
+    mi = tenant.add_identity("id-exo")
+    uai = arm.identity("id-exo", mi["id"], mi["appId"])
+    clock = wire(monkeypatch, tenant, arm)
+    result = run(monkeypatch, check_mode, principal=uai, roles=["exchange administrator"])
+    assert result["changed"] is True
+    assert result["added"] == ["Exchange Administrator"] and result["roles"] == ["Exchange Administrator"]
+    assert result["diff"] == {"before": {"roles": [], "directory_scope_id": "/"},
+                              "after": {"roles": ["Exchange Administrator"], "directory_scope_id": "/"}}
+    assert result["exchange_online_accepted"] is True
+    assert clock.warnings == []
+    if check_mode:
+        assert tenant.writes() == []
+        assert result["assignments"][0]["id"] is None
+        return
+    assert tenant.writes() == [("POST", "/roleManagement/directory/roleAssignments")]
+    assert roles_of(tenant, mi["id"]) == [EXCHANGE_ADMIN]
+    assert clock.sleeps == [1.0, 1.0]
+    again = run(monkeypatch, principal=uai, roles=["Exchange Administrator"])
+    assert again["changed"] is False
+    assert len(tenant.writes()) == 1
+
+
+def test_by_template_id(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], GLOBAL_READER)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], roles=[GLOBAL_READER])
+    assert result["changed"] is False and result["roles"] == ["Global Reader"]
+
+
+def test_global_administrator_warns(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    clock = wire(monkeypatch, tenant)
+    result = run(monkeypatch, True, principal=mi["id"], roles=["Global Administrator"])
+    assert result["changed"] is True
+    assert "least privileged" in clock.warnings[0]
+
+
+def test_unknown_role_name_lists_closest_and_writes_nothing(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], roles=["Exchange Admin", "Exchange Recipient Administrator"])
+    assert result["failed"] is True
+    assert result["option"] == "roles"
+    assert "unknown Entra role 'Exchange Admin'; closest valid names:" in result["msg"]
+    assert "Exchange Administrator" in result["msg"]
+    assert tenant.writes() == []
+
+
+def test_malformed_role_guid(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], roles=["29232cdf-9323-42fd-ade2-1d097af3e4d"])
+    assert result["failed"] is True and "not a valid GUID" in result["msg"]
+    assert tenant.writes() == []
+
+
+def test_bad_directory_scope(monkeypatch, tenant):
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=tenant.add_identity()["id"], roles=["Global Reader"],
+                 directory_scope_id="administrativeUnits/x")
+    assert result["failed"] is True and result["option"] == "directory_scope_id"
+    assert tenant.log == []
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_exclusive_at_one_scope(monkeypatch, tenant, check_mode):
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], USER_ADMIN)
+    au = tenant.assign_role(mi["id"], GLOBAL_READER, scope="/administrativeUnits/0b7d7e4e-0000-4000-8000-000000000001")
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, check_mode, principal=mi["id"], roles=["Exchange Recipient Administrator"],
+                 exclusive=True)
+    assert result["added"] == ["Exchange Recipient Administrator"] and result["removed"] == ["User Administrator"]
+    assert result["exchange_online_accepted"] is True
+    if check_mode:
+        assert tenant.writes() == []
+    else:
+        assert roles_of(tenant, mi["id"], "/") == [RECIPIENT_ADMIN]
+        assert au["id"] in tenant.role_assignments
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_absent(monkeypatch, tenant, check_mode):
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], EXCHANGE_ADMIN)
+    tenant.assign_role(mi["id"], USER_ADMIN)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, check_mode, principal=mi["id"], roles=["Exchange Administrator"], state="absent")
+    assert result["changed"] is True and result["removed"] == ["Exchange Administrator"]
+    assert result["exchange_online_accepted"] is False
+    if check_mode:
+        assert tenant.writes() == []
+    else:
+        assert roles_of(tenant, mi["id"]) == [USER_ADMIN]
+        again = run(monkeypatch, principal=mi["id"], roles=["Exchange Administrator"], state="absent")
+        assert again["changed"] is False
+
+
+def test_absent_without_roles_removes_all_at_the_scope(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], EXCHANGE_ADMIN)
+    tenant.assign_role(mi["id"], USER_ADMIN)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], state="absent")
+    assert sorted(result["removed"]) == ["Exchange Administrator", "User Administrator"]
+    assert roles_of(tenant, mi["id"]) == []
+
+
+def test_waits_for_replication_and_retries_the_write(monkeypatch, tenant):
+    mi = tenant.add_identity(hidden_reads=2)
+    tenant.fault("POST", r"/roleAssignments$", 400,
+                 {"error": {"code": "Request_BadRequest", "message": "Not a valid reference update."}})
+    clock = wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], roles=["Exchange Administrator"])
+    assert result["changed"] is True
+    assert roles_of(tenant, mi["id"]) == [EXCHANGE_ADMIN]
+    assert len(clock.sleeps) == 2 + 1 + 2
+
+
+def test_principal_that_never_appears(monkeypatch, tenant):
+    mi = tenant.add_identity(hidden_reads=10 ** 6)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], roles=["Exchange Administrator"], principal_wait_timeout=45)
+    assert result["failed"] is True and "replication did not finish" in result["msg"]
+    assert tenant.writes() == []
+
+
+def test_duplicate_assignment_is_not_an_error(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    original = tenant.route
+    state = {"done": False}
+
+    def route(method, path, request):
+        if method == "POST" and not state["done"]:
+            state["done"] = True
+            tenant.assign_role(mi["id"], EXCHANGE_ADMIN)
+        return original(method, path, request)
+
+    tenant.route = route
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], roles=["Exchange Administrator"])
+    assert result.get("failed") is not True, result
+    assert roles_of(tenant, mi["id"]) == [EXCHANGE_ADMIN]
+
+
+# -- directory_role_assignment_info ---------------------------------------------------------------------
+def test_info_by_principal(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], USER_ADMIN)
+    wire(monkeypatch, tenant)
+    result = run_info(monkeypatch, principal=mi["id"])
+    assert [a["role_display_name"] for a in result["assignments"]] == ["User Administrator"]
+    assert result["exchange_online_accepted"] is False
+    tenant.assign_role(mi["id"], GLOBAL_READER)
+    result = run_info(monkeypatch, principal=mi["id"], roles=["Global Reader"])
+    assert [a["role_display_name"] for a in result["assignments"]] == ["Global Reader"]
+    assert result["exchange_online_accepted"] is True
+    assert tenant.writes() == []
+
+
+def test_info_accepted_role_only_counts_tenant_wide(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], EXCHANGE_ADMIN, scope="/administrativeUnits/0b7d7e4e-0000-4000-8000-000000000001")
+    wire(monkeypatch, tenant)
+    assert run_info(monkeypatch, principal=mi["id"])["exchange_online_accepted"] is False
+
+
+def test_info_by_role(monkeypatch, tenant):
+    a = tenant.add_identity("a")
+    b = tenant.add_identity("b")
+    tenant.assign_role(a["id"], EXCHANGE_ADMIN)
+    tenant.assign_role(b["id"], EXCHANGE_ADMIN)
+    tenant.assign_role(b["id"], USER_ADMIN)
+    wire(monkeypatch, tenant)
+    result = run_info(monkeypatch, roles=["Exchange Administrator"], directory_scope_id="/")
+    assert sorted(x["principal_id"] for x in result["assignments"]) == sorted([a["id"], b["id"]])
+
+
+def test_info_needs_principal_or_roles(monkeypatch, tenant):
+    wire(monkeypatch, tenant)
+    result = run_info(monkeypatch)
+    assert result["failed"] is True and "one of the following is required" in result["msg"]
+
+
+def test_absent_for_a_principal_graph_does_not_know_does_not_wait(monkeypatch, tenant):
+    mi = tenant.add_identity(hidden_reads=10 ** 6)
+    clock = wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], roles=["Exchange Administrator"], state="absent")
+    assert result["changed"] is False and result["removed"] == []
+    assert clock.sleeps == []

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run a module's ``main()`` in-process and get its result (exit_json / fail_json) as a dict."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils import basic
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.testing import patch_module_args
+
+
+class AnsibleExitJson(Exception):
+    def __init__(self, kwargs):
+        super(AnsibleExitJson, self).__init__(kwargs)
+        self.result = kwargs
+
+
+class AnsibleFailJson(Exception):
+    def __init__(self, kwargs):
+        super(AnsibleFailJson, self).__init__(kwargs)
+        self.result = kwargs
+
+
+def _exit_json(self, **kwargs):
+    kwargs.setdefault("changed", False)
+    # AnsibleModule masks no_log values in everything it returns; so do these stand-ins
+    raise AnsibleExitJson(remove_values(kwargs, self.no_log_values))
+
+
+def _fail_json(self, msg, **kwargs):
+    kwargs["failed"] = True
+    kwargs["msg"] = msg
+    raise AnsibleFailJson(remove_values(kwargs, self.no_log_values))
+
+
+def run_module(monkeypatch, main, args, check_mode=False, diff=False):
+    """Call ``main()`` with ``args``; returns the result dict (``failed: True`` for fail_json, ``warnings`` when
+    the module warned)."""
+    warnings = []
+    result = None
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", _exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", _fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg: warnings.append(msg))
+    args = dict(args)
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    if diff:
+        args["_ansible_diff"] = True
+    with patch_module_args(args):
+        try:
+            main()
+        except AnsibleExitJson as done:
+            result = done.result
+        except AnsibleFailJson as failed:
+            result = failed.result
+        else:
+            raise AssertionError("the module returned without exit_json or fail_json")
+    if warnings:
+        result["warnings"] = warnings
+    return result

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Run ansible-test on a copy of the collection at a real ansible_collections/m365/exo_automation path.
+#
+#   tests/utils/ansible_test.sh units [ansible-test args]
+#   tests/utils/ansible_test.sh integration [targets...]
+#   tests/utils/ansible_test.sh sanity [ansible-test args]
+#
+# ansible-test resolves symlinks, so the tree is copied (without .venv, .git, .collections, .build and test
+# output) to $EXO_BUILD_DIR/ansible_collections/m365/exo_automation (default: .build under the repository).
+# For integration, the Azure environment is passed through as it is. When neither EXO_EMULATOR_URL nor
+# AZURE_CLIENT_ID is set, a local emulator is started for the run and its /_emulator/health environment exported.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PY="${EXO_PYTHON:-$REPO/.venv/bin/python}"
+BIN="$(dirname "$PY")"
+BUILD_ROOT="${EXO_BUILD_DIR:-$REPO/.build}"
+DEST="$BUILD_ROOT/ansible_collections/m365/exo_automation"
+
+if [ $# -lt 1 ]; then
+    echo "usage: $0 <units|integration|sanity> [ansible-test args]" >&2
+    exit 2
+fi
+command="$1"
+shift
+
+"$PY" - "$REPO" "$DEST" <<'PYEOF'
+import os
+import shutil
+import sys
+
+src, dest = sys.argv[1], sys.argv[2]
+skip_top = {".venv", ".git", ".collections", ".build", ".pytest_cache", "htmlcov", ".emulator"}
+ignore_any = shutil.ignore_patterns("__pycache__", "*.pyc", ".coverage", ".coverage.*")
+
+
+def ignore(directory, names):
+    ignored = set(ignore_any(directory, names))
+    if os.path.abspath(directory) == os.path.abspath(src):
+        ignored |= skip_top & set(names)
+    if os.path.abspath(directory) == os.path.join(os.path.abspath(src), "tests"):
+        ignored |= {"output"} & set(names)
+    if os.path.abspath(directory) == os.path.join(os.path.abspath(src), "docs"):
+        ignored |= {"build"} & set(names)  # the docs site that `make docs` builds
+    return ignored
+
+
+if os.path.exists(dest):
+    # keep ansible-test's own output between runs, replace everything else
+    for name in os.listdir(dest):
+        path = os.path.join(dest, name)
+        if name == "tests":
+            for sub in os.listdir(path):
+                if sub != "output":
+                    p = os.path.join(path, sub)
+                    shutil.rmtree(p) if os.path.isdir(p) and not os.path.islink(p) else os.remove(p)
+            continue
+        shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+shutil.copytree(src, dest, ignore=ignore, dirs_exist_ok=True, symlinks=True)
+PYEOF
+
+# ansible-test lists the files of the git work tree it finds walking up from the collection; without a
+# repository of its own the copy would be judged by the enclosing checkout, where .build/ is ignored.
+[ -d "$DEST/.git" ] || git -C "$DEST" init -q
+
+export PATH="$BIN:$PATH"
+cd "$DEST"
+
+case "$command" in
+    units)
+        exec "$BIN/ansible-test" units --local --python 3.11 "$@"
+        ;;
+    integration)
+        if [ -z "${EXO_EMULATOR_URL:-}" ] && [ -z "${AZURE_CLIENT_ID:-}" ]; then
+            # no Azure environment: run again with a local emulator's environment exported
+            exec "$PY" "$REPO/tests/utils/with_emulator.py" "$REPO/tests/utils/ansible_test.sh" integration "$@"
+        fi
+        # ansible-test hands targets only a filtered environment; the Azure settings reach them as variables
+        "$PY" "$REPO/tests/utils/integration_config.py" tests/integration/integration_config.yml.template \
+            tests/integration/integration_config.yml
+        exec "$BIN/ansible-test" integration --local --python 3.11 "$@"
+        ;;
+    sanity)
+        exec "$BIN/ansible-test" sanity --local --python 3.11 "$@"
+        ;;
+    *)
+        echo "unknown command '$command': use units, integration or sanity" >&2
+        exit 2
+        ;;
+esac
