@@ -12,9 +12,10 @@ COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/m365/exo_automation
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-# ansible-test runs in a copy of the tree at $(BUILD_COLLECTION), made by tests/utils/ansible_test.sh.
+# ansible-test runs in a copy of the tree at $(BUILD_COLLECTION), made by tests/utils/ansible_test.sh
+# ($EXO_BUILD_DIR moves it).
 ANSIBLE_TEST := tests/utils/ansible_test.sh
-BUILD_COLLECTION := .build/ansible_collections/m365/exo_automation
+BUILD_COLLECTION = $(or $(EXO_BUILD_DIR),$(CURDIR)/.build)/ansible_collections/m365/exo_automation
 COVERAGE_FAIL_UNDER ?= 85
 CHROMIUM ?= /usr/bin/chromium
 SHELLCHECK ?= /usr/bin/shellcheck
@@ -22,9 +23,13 @@ TIMES := .build/test-times.txt
 
 # The checks `make test` runs, in order. Each is also a target of its own.
 TEST_STEPS := units test-emulator test-contract test-tooling sanity lint integration docs docs-check changelog build
+# Steps that `make test` starts in the background at once, each in a copy of the tree of its own
+# (.build/<step>), and whose output it prints at their place in TEST_STEPS. ansible-test sanity is long and
+# mostly single-threaded, so on two cores it overlaps well with the other steps.
+BACKGROUND_STEPS ?= sanity
 
 .PHONY: help venv demo bench clean test $(TEST_STEPS) test-units test-integration \
-        pip-bootstrap chromium shellcheck
+        pip-bootstrap chromium shellcheck system-deps
 
 help:
 	@echo "make venv          .venv from requirements-dev.txt + constraints.txt; links the tree into .collections/"
@@ -54,13 +59,28 @@ $(COLLECTION_LINK):
 	ln -sfn $(CURDIR) $@
 
 # Runs every step even when one fails, prints the time of each, and fails at the end if any failed.
-test: venv
-	@mkdir -p .build; : > $(TIMES); failed=""; \
-	for step in $(TEST_STEPS); do \
-	  echo "=== make $$step"; start=$$(date +%s); \
-	  if $(MAKE) --no-print-directory $$step; then result=ok; else result=FAILED; failed="$$failed $$step"; fi; \
-	  printf '%-14s %5d s  %s\n' "$$step" "$$(( $$(date +%s) - start ))" "$$result" >> $(TIMES); \
+test: venv system-deps
+	@mkdir -p .build/logs; : > $(TIMES); failed=""; t0=$$(date +%s); declare -A bg; \
+	for step in $(BACKGROUND_STEPS); do \
+	  ( start=$$(date +%s); \
+	    if EXO_BUILD_DIR=$(CURDIR)/.build/$$step $(MAKE) --no-print-directory $$step > .build/logs/$$step.log 2>&1; \
+	    then result=ok; else result=FAILED; fi; \
+	    echo "$$result $$(( $$(date +%s) - start ))" > .build/logs/$$step.result ) & bg[$$step]=$$!; \
 	done; \
+	for step in $(TEST_STEPS); do \
+	  echo "=== make $$step"; \
+	  if [ -n "$${bg[$$step]:-}" ]; then \
+	    wait "$${bg[$$step]}" || true; cat .build/logs/$$step.log; \
+	    read -r result secs < .build/logs/$$step.result; note="(ran in the background)"; \
+	  else \
+	    start=$$(date +%s); note=""; \
+	    if $(MAKE) --no-print-directory $$step; then result=ok; else result=FAILED; fi; \
+	    secs=$$(( $$(date +%s) - start )); \
+	  fi; \
+	  [ "$$result" = ok ] || failed="$$failed $$step"; \
+	  printf '%-14s %5d s  %-6s %s\n' "$$step" "$$secs" "$$result" "$$note" >> $(TIMES); \
+	done; \
+	printf '%-14s %5d s\n' "total" "$$(( $$(date +%s) - t0 ))" >> $(TIMES); \
 	echo "=== make test: time per step"; cat $(TIMES); \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
 	echo "make test: all checks passed"
@@ -111,22 +131,29 @@ build: venv
 # System packages from Debian, installed only when missing. Without apt-get (or not as root) outside CI the
 # dependent check is skipped with a warning; in CI (CI=true) that is an error.
 define apt_install
-	@if [ ! -x $(1) ]; then \
+	@missing=""; \
+	for pair in $(1); do [ -x "$${pair%%=*}" ] || missing="$$missing $${pair#*=}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(2) >/dev/null; \
+	    echo "apt-get install$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  elif [ "$${CI:-}" = true ]; then \
-	    echo "$(1) is missing and apt-get cannot install $(2)" >&2; exit 1; \
+	    echo "Debian packages$$missing are missing and apt-get cannot install them" >&2; exit 1; \
 	  else \
-	    echo "warning: $(1) is missing; install Debian's $(2) package, checks that need it are skipped" >&2; \
+	    echo "warning: Debian packages$$missing are missing; the checks that need them are skipped" >&2; \
 	  fi; \
 	fi
 endef
 
 chromium:
-	$(call apt_install,$(CHROMIUM),chromium)
+	$(call apt_install,$(CHROMIUM)=chromium)
 
 shellcheck:
-	$(call apt_install,$(SHELLCHECK),shellcheck)
+	$(call apt_install,$(SHELLCHECK)=shellcheck)
+
+# Both at once, before `make test` starts steps in parallel (one apt-get at a time).
+system-deps:
+	$(call apt_install,$(CHROMIUM)=chromium $(SHELLCHECK)=shellcheck)
 
 demo: venv
 	$(PY) -m tests.demo

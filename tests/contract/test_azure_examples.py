@@ -169,6 +169,7 @@ def _seed(arm, ex):
             arm.runbook(acct, p["runbookName"], publish=False)
             if ex.method != "put":
                 arm.ok("PUT", f"{acct}/runbooks/{p['runbookName']}/draft/testJob", API["automation"], {"runOn": ""})
+                _first_stream(arm, p, f"{acct}/runbooks/{p['runbookName']}/draft/testJob/streams")
         elif not_target():
             arm.runbook(acct, p["runbookName"], publish=ex.method == "get" and seg.endswith("/content"))
     elif "/jobs" in seg:
@@ -179,6 +180,7 @@ def _seed(arm, ex):
         job = p.get("jobName")
         if job and not_target():
             arm.ok("PUT", f"{acct}/jobs/{job}", API["automation"], {"properties": {"runbook": {"name": runbook}}})
+            _first_stream(arm, p, f"{acct}/jobs/{job}/streams")
         elif not job:
             arm.ok("PUT", f"{acct}/jobs/job-for-list", API["automation"], {"properties": {"runbook": {"name": runbook}}})
     elif "/modules/" in seg and not_target():
@@ -202,6 +204,14 @@ def _seed(arm, ex):
                 "name": name, "properties": {"isEnabled": True, "uri": uri, "expiryTime": "2018-03-29T22:18:13.7002872Z",
                                              "runbook": {"name": "TestRunbook"}}}))
     return p
+
+
+def _first_stream(arm, p, streams_path):
+    """Examples that read one stream name a recorded stream id: use the id of the seeded job's first stream."""
+    if "jobStreamId" in p:
+        streams = arm.ok("GET", streams_path, API["automation"])["value"]
+        assert streams, f"the seeded job wrote no stream ({streams_path})"
+        p["jobStreamId"] = streams[0]["properties"]["jobStreamId"]
 
 
 def _request(ex, p):

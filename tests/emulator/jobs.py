@@ -40,8 +40,9 @@ What it understands
   are not recognized and ``Get-EXO*`` cmdlets ask for ``Connect-ExchangeOnline``.
   ``Disconnect-ExchangeOnline`` ends the session.
 
-Errors follow PowerShell. ``throw`` and the errors of ``Connect-ExchangeOnline`` end the script (the job fails)
-unless a ``catch`` handles them. A command that is not recognized, or an Exchange cmdlet used before connecting,
+Errors follow PowerShell. ``throw`` and the errors of ``Connect-ExchangeOnline`` (including "not recognized" when
+ExchangeOnlineManagement is not available to the runtime) end the script (the job fails) unless a ``catch``
+handles them. Any other command that is not recognized, or an Exchange cmdlet used before connecting,
 ends its statement only: inside ``try`` it goes to ``catch``/``finally``, elsewhere it is written to the Error
 stream and the job goes on (and completes) unless ``$ErrorActionPreference = 'Stop'``. ``Write-Error``,
 ``Import-Module`` and ``Get-AutomationVariable`` errors are non-terminating unless ``Stop`` (preference or
@@ -1335,8 +1336,9 @@ class Interpreter:
     def cmd_connect_exchangeonline(self, named, positional, piped_input, action):
         ctx = self.ctx
         if not self._exo_module_available():
-            self.error(NOT_RECOGNIZED.format("Connect-ExchangeOnline"), statement=True)
-            return None
+            # The emulator contract: a runbook that cannot connect fails its job (what users report from
+            # Azure Automation), whatever the error preference.
+            raise PSError(NOT_RECOGNIZED.format("Connect-ExchangeOnline"))
         if named.get("managedidentity") is not True:
             raise PSError("Connect-ExchangeOnline needs an interactive sign-in, a certificate or -ManagedIdentity; "
                           "a job in Azure Automation can only use -ManagedIdentity.")

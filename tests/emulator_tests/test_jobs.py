@@ -98,25 +98,30 @@ def test_accepted_roles_are_the_ones_of_the_specs():
 
 
 # -- Connect-ExchangeOnline: each failure, with its text ---------------------------------------------
-def test_missing_module_is_a_non_terminating_command_not_found():
+def test_missing_module_fails_the_job_whatever_the_error_preference():
+    # emulator contract: Connect-ExchangeOnline without ExchangeOnlineManagement for the runtime fails the job
     result = run(f"{CONNECT}\nGet-AcceptedDomain\nWrite-Output 'after'", ctx=context(modules=()))
-    assert result["status"] == "Completed"
-    assert texts(result, "Error") == [jobs.NOT_RECOGNIZED.format("Connect-ExchangeOnline"),
-                                      jobs.NOT_RECOGNIZED.format("Get-AcceptedDomain")]
-    assert texts(result, "Error")[0] == (
+    failed_with(result, jobs.NOT_RECOGNIZED.format("Connect-ExchangeOnline"))
+    assert jobs.NOT_RECOGNIZED.format("Connect-ExchangeOnline") == (
         "The term 'Connect-ExchangeOnline' is not recognized as the name of a cmdlet, function, script file, or "
         "operable program. Check the spelling of the name, or if a path was included, verify that the path is "
         "correct and try again.")
-    assert texts(result, "Output") == ["after"]
+    assert texts(result, "Output") == []
 
 
 def test_missing_module_fails_the_job_when_errors_stop():
     result = run(f"$ErrorActionPreference = 'Stop'\n{CONNECT}\nWrite-Output 'never'", ctx=context(modules=()))
     failed_with(result, jobs.NOT_RECOGNIZED.format("Connect-ExchangeOnline"))
     assert texts(result, "Output") == []
-    # -ErrorAction is a parameter of a command that was not found: it changes nothing
-    result = run(f"{CONNECT} -ErrorAction Stop\nWrite-Output 'after'", ctx=context(modules=()))
-    assert result["status"] == "Completed" and texts(result, "Output") == ["after"]
+    result = run(f"{CONNECT} -ErrorAction SilentlyContinue\nWrite-Output 'after'", ctx=context(modules=()))
+    failed_with(result, jobs.NOT_RECOGNIZED.format("Connect-ExchangeOnline"))
+
+
+def test_unknown_command_is_a_non_terminating_command_not_found():
+    result = run("Get-Mailbox\nWrite-Output 'after'", ctx=context(modules=()))
+    assert result["status"] == "Completed"
+    assert texts(result, "Error") == [jobs.NOT_RECOGNIZED.format("Get-Mailbox")]
+    assert texts(result, "Output") == ["after"]
 
 
 def test_missing_module_inside_try_goes_to_catch():
@@ -127,11 +132,11 @@ def test_missing_module_inside_try_goes_to_catch():
 
 
 def test_statement_error_leaving_try_finally_ends_that_statement_only():
-    script = f"try {{\n  {CONNECT}\n  Write-Output 'not reached'\n}}\nfinally {{ Write-Output 'cleanup' }}\nWrite-Output 'next'"
+    script = "try {\n  Get-Mailbox\n  Write-Output 'not reached'\n}\nfinally { Write-Output 'cleanup' }\nWrite-Output 'next'"
     result = run(script, ctx=context(modules=()))
     assert result["status"] == "Completed"
     assert texts(result, "Output") == ["cleanup", "next"]
-    assert texts(result, "Error") == [jobs.NOT_RECOGNIZED.format("Connect-ExchangeOnline")]
+    assert texts(result, "Error") == [jobs.NOT_RECOGNIZED.format("Get-Mailbox")]
 
 
 def test_error_in_finally_replaces_the_one_on_its_way_out():
