@@ -420,3 +420,29 @@ def test_importing_graph_is_cheap():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=dict(__import__("os").environ, PYTHONPATH=":".join(sys.path)))
     assert out.stdout.strip() == "[]"
+
+
+def test_module_runs_skip_unused_http_imports():
+    """In a module run httpx's CLI (click, rich, pygments) and the HTTP/2 stack are not imported, and requests
+    still work."""
+    code = "\n".join([
+        "import sys, time",
+        "from azure.core.credentials import AccessToken",
+        "from ansible_collections.m365.exo_automation.plugins.module_utils import graph as g",
+        "class Cred:",
+        "    def get_token(self, *s, **k):",
+        "        return AccessToken('t', int(time.time()) + 3600)",
+        "class Module:",
+        "    pass",
+        "c = g.GraphClient(Cred(), 'https://graph.example.test', ['s/.default'], module=Module())",
+        "g._lighten_http_imports()",
+        "import httpx",
+        "c._transport = httpx.MockTransport(lambda r: httpx.Response(200, json={'ok': True}))",
+        "print(c.get('/x'))",
+        "c.close()",
+        "print(sorted(m for m in ('rich', 'click', 'pygments', 'hyperframe') if m in sys.modules), sys.modules.get('h2'))",
+    ])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                         env=dict(__import__("os").environ, PYTHONPATH=":".join(sys.path)))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["{'ok': True}", "[] None"]
