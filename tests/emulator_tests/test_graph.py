@@ -498,3 +498,37 @@ def test_sdk_alternate_key_and_grant(emulator, graph_client):
     assert caught.value.error.message == "Permission being assigned already exists on the object."
     mine = run(client.service_principals.by_service_principal_id(principal).app_role_assignments.get())
     assert [str(a.app_role_id) for a in mine.value] == [MANAGE_AS_APP]
+
+
+def test_sdk_account_system_identity_reaches_graph_after_replication(emulator, graph_client):
+    """AutomationClient creates an account with a system identity; msgraph-sdk finds its service principal
+    only once the replication delay has passed, named like the account and pointing back at it."""
+    from azure.mgmt.automation import AutomationClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
+    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+
+    from .helpers import credential, sdk_kwargs
+
+    client, run = graph_client
+    sub = emulator.health["subscription_id"]
+    emulator.settings(replication_delay_s=1)
+    ResourceManagementClient(credential(emulator), sub, **sdk_kwargs(emulator)).resource_groups.create_or_update(
+        "rg-e2e", {"location": "westeurope"})
+    automation = AutomationClient(credential(emulator), sub, **sdk_kwargs(emulator))
+    account = automation.automation_account.create_or_update("rg-e2e", "aa-e2e-sdk", {
+        "location": "westeurope", "sku": {"name": "Basic"}, "identity": {"type": "SystemAssigned"}})
+    principal = account.identity.principal_id
+    assert principal
+    with pytest.raises(ODataError) as caught:
+        run(client.service_principals.by_service_principal_id(principal).get())
+    assert caught.value.response_status_code == 404
+    deadline = time.time() + 15
+    while True:
+        try:
+            sp = run(client.service_principals.by_service_principal_id(principal).get())
+            break
+        except ODataError as exc:
+            assert exc.response_status_code == 404 and time.time() < deadline
+            time.sleep(0.3)
+    assert sp.display_name == "aa-e2e-sdk" and sp.service_principal_type == "ManagedIdentity"
+    assert account.id.lower() in [n.lower() for n in sp.alternative_names]
