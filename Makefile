@@ -22,7 +22,7 @@ SHELLCHECK ?= /usr/bin/shellcheck
 TIMES := .build/test-times.txt
 
 # The checks `make test` runs, in order. Each is also a target of its own.
-TEST_STEPS := units test-emulator test-contract test-tooling sanity lint integration docs docs-check changelog build
+TEST_STEPS := units test-emulator test-contract test-tooling sanity lint integration docs-check changelog build
 # Steps that `make test` starts in the background at once, each in a copy of the tree of its own
 # (.build/<step>), and whose output it prints at their place in TEST_STEPS. ansible-test sanity is long and
 # mostly single-threaded, so on two cores it overlaps well with the other steps.

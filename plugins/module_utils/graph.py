@@ -142,7 +142,8 @@ class GraphError(ModuleError):
     def is_replication_delay(self):
         """404 Request_ResourceNotFound, or 400 "Not a valid reference update": Graph does not know an object
         yet (or at all)."""
-        if self.status == 404 and self.code in (None, "Request_ResourceNotFound", "ResourceNotFound", "NotFound"):
+        # A 404 without Graph's error code (a proxy, a wrong graph_endpoint) is not replication: fail at once.
+        if self.status == 404 and self.code in ("Request_ResourceNotFound", "ResourceNotFound"):
             return True
         if self.status == 400 and "not a valid reference update" in (self.graph_message or "").lower():
             return True

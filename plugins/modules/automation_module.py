@@ -92,7 +92,7 @@ seealso:
     description: Microsoft's documentation of module imports.
     link: https://learn.microsoft.com/azure/automation/shared-resources/modules
 author:
-  - m365.exo_automation maintainers
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -151,7 +151,8 @@ module:
       description: Resource id.
       returned: when the module exists
       type: str
-      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation/modules/ExchangeOnlineManagement
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo/providers/Microsoft.Automation/\
+        automationAccounts/aa-exo/modules/PowerShellGet"
     name:
       description: Module name.
       returned: when the module exists

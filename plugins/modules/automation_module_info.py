@@ -37,7 +37,7 @@ extends_documentation_fragment:
 seealso:
   - module: m365.exo_automation.automation_module
 author:
-  - m365.exo_automation maintainers
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -71,7 +71,8 @@ modules:
       description: Resource id.
       returned: always
       type: str
-      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation/modules/ExchangeOnlineManagement
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo/providers/Microsoft.Automation/\
+        automationAccounts/aa-exo/modules/PowerShellGet"
     name:
       description: Module name.
       returned: always

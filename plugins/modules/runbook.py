@@ -131,7 +131,7 @@ seealso:
     description: Microsoft's guide.
     link: https://learn.microsoft.com/powershell/exchange/connect-exo-powershell-managed-identity
 author:
-  - m365.exo_automation maintainers
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -191,7 +191,8 @@ runbook:
       description: Resource id.
       returned: when the runbook exists
       type: str
-      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation/runbooks/Test-ExchangeOnlineConnection
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo/providers/Microsoft.Automation/\
+        automationAccounts/aa-exo/runbooks/Test-Connection"
     name:
       description: Name.
       returned: when the runbook exists

@@ -39,7 +39,7 @@ seealso:
   - module: m365.exo_automation.runbook
   - module: m365.exo_automation.runbook_job
 author:
-  - m365.exo_automation maintainers
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -74,7 +74,8 @@ runbooks:
       description: Resource id.
       returned: always
       type: str
-      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation/runbooks/Test-ExchangeOnlineConnection
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo/providers/Microsoft.Automation/\
+        automationAccounts/aa-exo/runbooks/Test-Connection"
     name:
       description: Name.
       returned: always

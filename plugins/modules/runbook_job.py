@@ -63,7 +63,7 @@ seealso:
   - module: m365.exo_automation.runbook
   - module: m365.exo_automation.runbook_info
 author:
-  - m365.exo_automation maintainers
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -109,7 +109,8 @@ job:
       description: Resource id.
       returned: when a job exists
       type: str
-      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation/jobs/6f1c8f52-8c39-4b55-b6a7-2f0d0f5c8a11
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo/providers/Microsoft.Automation/\
+        automationAccounts/aa-exo/jobs/6f1c8f52-8c39-4b55-b6a7-2f0d0f5c8a11"
     name:
       description: Name of the job (the value to give to O(job_name)).
       returned: when a job exists

@@ -49,7 +49,7 @@ options:
     type: str
   default_packages:
     description:
-      - Default packages Azure provides in the environment, as name to version (for example C({"Az": "12.3.0"})).
+      - Default packages Azure provides in the environment, as a dict of name to version (for example Az to 12.3.0).
       - Leave unset to keep the current ones; V({}) removes them.
     type: dict
   packages:
@@ -110,7 +110,7 @@ seealso:
     description: Microsoft's documentation.
     link: https://learn.microsoft.com/azure/automation/runtime-environment-overview
 author:
-  - m365.exo_automation maintainers
+  - m365.exo_automation maintainers (@m365)
 '''
 
 EXAMPLES = r'''
@@ -155,7 +155,8 @@ runtime_environment:
       description: Resource id.
       returned: when the environment exists
       type: str
-      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo-automation/providers/Microsoft.Automation/automationAccounts/aa-exo-automation/runtimeEnvironments/exo-powershell-74
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo/providers/Microsoft.Automation/\
+        automationAccounts/aa-exo/runtimeEnvironments/exo-ps-74"
     name:
       description: Name.
       returned: when the environment exists
@@ -393,8 +394,8 @@ def run_module(m):
         pkg_what = "package %s of %s" % (pkg_name, what)
         if not needed:
             if p["wait"] and not m.check_mode and au.import_state(have) not in au.IMPORT_SUCCEEDED:
-                result_packages[pkg_name.lower()] = au.wait_for_import(read_package(pkg_name), pkg_what,
-                                                                      p["timeout"], name=pkg_name)
+                result_packages[pkg_name.lower()] = au.wait_for_import(
+                    read_package(pkg_name), pkg_what, p["timeout"], name=pkg_name)
             continue
         changed = True
         imported.append(pkg_name)
@@ -405,8 +406,8 @@ def run_module(m):
                                "contentLink": link, "default": False},
             }
             continue
-        created = au.to_dict(client.package.create_or_update(rg, account, name, pkg_name,
-                                                              {"properties": {"contentLink": link}}))
+        body = {"properties": {"contentLink": link}}
+        created = au.to_dict(client.package.create_or_update(rg, account, name, pkg_name, body))
         if p["wait"]:
             created = au.wait_for_import(read_package(pkg_name), pkg_what, p["timeout"], name=pkg_name)
         result_packages[pkg_name.lower()] = created

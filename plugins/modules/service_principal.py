@@ -230,9 +230,10 @@ def run_module(m):
         return result
 
     if not app_id:
-        raise ModuleError("no service principal has the %s. To create one, give app_id (the application's client id "
-                          "or a well-known name: %s)." % (what, ", ".join(wellknown.well_known_names())),
-                          option="object_id" if m.params["object_id"] else "display_name")
+        option = "object_id" if m.params["object_id"] else "display_name"
+        raise ModuleError("option '%s': no service principal has the %s. To create one, give app_id (the "
+                          "application's client id or a well-known name: %s)."
+                          % (option, what, ", ".join(wellknown.well_known_names())), option=option)
 
     predicted = {"appId": app_id, "displayName": wellknown.FIRST_PARTY_APPS.get(app_id)}
     result.update(changed=True, created=True)

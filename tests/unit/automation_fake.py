@@ -266,7 +266,7 @@ class _Jobs(_Group):
             return "Running", None
         return job["status"], job["exception"]
 
-    def create(self, rg, account, name, body):
+    def create(self, rg, account, name, body):  # name: the job's name (the runbook's for test jobs)
         runbook = body["properties"]["runbook"]["name"]
         rec = self.fake.automation.runbook._rec(rg, account, runbook)
         rid = "%s/jobs/%s" % (account_id(rg, account), name)
@@ -282,14 +282,14 @@ class _Jobs(_Group):
 
 
 class _TestJobs(_Jobs):
-    def create(self, rg, account, runbook, body):
-        rec = self.fake.automation.runbook._rec(rg, account, runbook)
-        self._start("test:" + runbook, runbook, rec["draft"], body.get("parameters") or {},
+    def create(self, rg, account, name, body):
+        rec = self.fake.automation.runbook._rec(rg, account, name)
+        self._start("test:" + name, name, rec["draft"], body.get("parameters") or {},
                     rec["obj"]["id"] + "/draft/testJob", body)
-        return self.get(rg, account, runbook)
+        return self.get(rg, account, name)
 
-    def get(self, rg, account, runbook):
-        status, exception = self._view("test:" + runbook)
+    def get(self, rg, account, name):
+        status, exception = self._view("test:" + name)
         return {"status": status, "exception": exception}
 
 
@@ -304,8 +304,8 @@ class _Streams(_Group):
     def list_by_job(self, rg, account, name, **kwargs):
         job = self._job(name)
         # summaries only, as Azure lists them; the text comes with get()
-        return [{"id": "%s/streams/%d" % (job["id"], i), "properties": {"jobStreamId": str(i), "streamType": kind,
-                                                                         "summary": None}}
+        return [{"id": "%s/streams/%d" % (job["id"], i),
+                 "properties": {"jobStreamId": str(i), "streamType": kind, "summary": None}}
                 for i, (kind, _text) in enumerate(job["streams"])]
 
     list_by_test_job = list_by_job
@@ -359,9 +359,9 @@ class FakeAutomation(FakeAzure):
         if not match:
             return out
         for part in match.group(1).split(","):
-            name = re.search(r"\$(\w+)", part)
-            if name:
-                out[name.group(1)] = {"type": "System.String", "isMandatory": "Mandatory" in part}
+            names = [n for n in re.findall(r"\$(\w+)", part) if n.lower() not in ("true", "false", "null")]
+            if names:
+                out[names[-1]] = {"type": "System.String", "isMandatory": "Mandatory" in part}
         return out
 
     # -- seeding (not recorded as writes) ---------------------------------------------------------

@@ -70,8 +70,8 @@ def test_package_uri_gallery_feed_and_latest():
 
 
 def test_content_link_from_feed_and_from_link():
-    assert au.content_link("X", "1.0") == {"uri": "https://www.powershellgallery.com/api/v2/package/X/1.0",
-                                          "version": "1.0"}
+    assert au.content_link("X", "1.0") == {
+        "uri": "https://www.powershellgallery.com/api/v2/package/X/1.0", "version": "1.0"}
     assert au.content_link("X", "latest") == {"uri": "https://www.powershellgallery.com/api/v2/package/X"}
     link = au.content_link("X", "1.0", link={"uri": "https://store.example/x.zip", "hash": "AB",
                                              "hash_algorithm": "SHA256"})
@@ -158,7 +158,7 @@ def test_wait_for_import_times_out():
 
 def test_wait_for_import_delays_are_capped():
     pause = au.delays()
-    assert [next(pause) for _ in range(7)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
+    assert [next(pause) for _step in range(7)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
 
 
 # -- runbook content ------------------------------------------------------------------------------------
@@ -293,8 +293,9 @@ def test_no_hint_for_unknown_text():
 
 
 def test_facts_shapes():
-    job = {"id": "/j/1", "name": "1", "properties": {"jobId": "g", "runbook": {"name": "rb"}, "status": "Completed",
-                                                   "runOn": "", "jobRuntimeEnvironment": {"runtimeEnvironmentName": "e"}}}
+    job = {"id": "/j/1", "name": "1",
+           "properties": {"jobId": "g", "runbook": {"name": "rb"}, "status": "Completed", "runOn": "",
+                          "jobRuntimeEnvironment": {"runtimeEnvironmentName": "e"}}}
     facts = au.job_facts(job)
     assert facts["runbook"] == "rb" and facts["run_on"] is None and facts["runtime_environment"] == "e"
     rb = {"name": "rb", "properties": {"runbookType": "PowerShell", "runtimeEnvironment": "exo-74", "state": "Edit"}}

@@ -226,6 +226,7 @@ def test_graph_error_request_id_from_header_and_text_body():
     (400, "Request_BadRequest", "Not a valid reference update.", True),
     (400, "Request_BadRequest", "Invalid property", False),
     (403, "Authorization_RequestDenied", "Insufficient privileges", False),
+    (404, None, "<html>Not Found</html>", False),
 ])
 def test_replication_errors_are_recognised(status, code, message, expected):
     err = g.GraphError("x", status=status, code=code, graph_message=message)

@@ -1,0 +1,256 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.m365.exo_automation.plugins.modules import runbook, runbook_info
+from ansible_collections.m365.exo_automation.tests.unit.automation_fake import FakeAutomation
+from ansible_collections.m365.exo_automation.tests.unit.azure_fake import account_id
+from ansible_collections.m365.exo_automation.tests.unit.utils import run_module
+
+RG, AA, NAME = "rg-exo", "aa-exo-automation", "Test-Connection"
+RB_ID = account_id(RG, AA) + "/runbooks/" + NAME
+CLIENT_ID = "bf6dcc76-4331-4942-8d50-87ea41d6e8a1"
+HELLO = "Write-Output 'hello'\n"
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    fake = FakeAutomation.install(monkeypatch)
+    fake.add_group(RG)
+    fake.add_account(RG, AA)
+    return fake
+
+
+def run(monkeypatch, check_mode=False, **args):
+    args.setdefault("resource_group", RG)
+    args.setdefault("account", AA)
+    args.setdefault("name", NAME)
+    return run_module(monkeypatch, runbook.main, args, check_mode=check_mode, diff=True)
+
+
+def methods(fake):
+    return [(w[0], w[1].split("/runbooks/", 1)[-1]) for w in fake.writes]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_create_and_publish(monkeypatch, fake, check_mode):
+    result = run(monkeypatch, check_mode, content=HELLO, description="hi", tags={"a": "b"})
+    assert result["changed"] is True
+    assert result["content_changed"] and result["published"]
+    assert result["runbook"]["state"] == "Published"
+    assert result["runbook"]["description"] == "hi"
+    assert result["runbook"]["tags"] == {"a": "b"}
+    assert result["diff"]["before"] == {}
+    assert result["diff"]["after"]["content"] == ["Write-Output 'hello'"]
+    if check_mode:
+        assert fake.writes == []
+        return
+    assert methods(fake) == [("PUT", NAME), ("PUT", NAME + "/draft/content"), ("POST", NAME + "/publish")]
+    assert fake.writes[0][2] == {"name": NAME, "location": "westeurope", "tags": {"a": "b"}, "properties": {
+        "runbookType": "PowerShell", "logProgress": False, "logVerbose": False, "draft": {}, "description": "hi"}}
+    assert fake.runbooks[(account_id(RG, AA).lower(), NAME.lower())]["published"] == HELLO
+
+
+def test_unchanged_content_is_compared_by_value(monkeypatch, fake):
+    fake.add_runbook(RG, AA, NAME, "Write-Output 'hello'\r\n\r\n")
+    result = run(monkeypatch, content=HELLO)
+    assert result["changed"] is False
+    assert fake.writes == []
+    assert result["diff"]["before"] == result["diff"]["after"]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_changed_content_is_saved_and_published_with_a_line_diff(monkeypatch, fake, check_mode):
+    fake.add_runbook(RG, AA, NAME, HELLO)
+    result = run(monkeypatch, check_mode, content="Write-Output 'bye'\n")
+    assert result["changed"] is True
+    assert result["diff"]["before"]["content"] == ["Write-Output 'hello'"]
+    assert result["diff"]["after"]["content"] == ["Write-Output 'bye'"]
+    assert methods(fake) == ([] if check_mode else [("PUT", NAME + "/draft/content"), ("POST", NAME + "/publish")])
+
+
+def test_publish_false_compares_with_the_draft(monkeypatch, fake):
+    fake.add_runbook(RG, AA, NAME, HELLO)
+    result = run(monkeypatch, content="Write-Output 'draft'\n", publish=False)
+    assert result["changed"] is True
+    assert result["published"] is False
+    assert methods(fake) == [("PUT", NAME + "/draft/content")]
+    assert result["runbook"]["state"] == "Edit"
+    again = run(monkeypatch, content="Write-Output 'draft'\n", publish=False)
+    assert again["changed"] is False
+    # publishing the same content afterwards needs no new draft, only the publish
+    published = run(monkeypatch, content="Write-Output 'draft'\n")
+    assert published["changed"] is True
+    assert methods(fake)[-1] == ("POST", NAME + "/publish")
+    assert methods(fake).count(("PUT", NAME + "/draft/content")) == 1
+
+
+def test_a_never_published_runbook_is_published(monkeypatch, fake):
+    fake.add_runbook(RG, AA, NAME, HELLO, state="New")
+    result = run(monkeypatch, content=HELLO)
+    assert result["changed"] is True
+    assert methods(fake) == [("POST", NAME + "/publish")]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_properties_and_tags_are_patched(monkeypatch, fake, check_mode):
+    fake.add_runbook(RG, AA, NAME, HELLO, description="old")
+    result = run(monkeypatch, check_mode, description="new", log_verbose=True, tags={"x": "y"})
+    assert result["changed"] is True
+    assert result["runbook"]["description"] == "new"
+    assert result["runbook"]["log_verbose"] is True
+    assert result["runbook"]["tags"] == {"x": "y"}
+    expected = [("PATCH", RB_ID, {"properties": {"description": "new", "logVerbose": True}, "tags": {"x": "y"}})]
+    assert fake.writes == ([] if check_mode else expected)
+    assert run(monkeypatch, description="new", log_verbose=True, tags={"x": "y"})["changed"] is check_mode
+
+
+@pytest.mark.parametrize("client_id", [None, CLIENT_ID])
+def test_exchange_online_template(monkeypatch, fake, client_id):
+    result = run(monkeypatch, template="exchange_online", organization="contoso.onmicrosoft.com",
+                 managed_identity_client_id=client_id)
+    assert result["changed"] is True
+    assert result["lint"] == []
+    content = fake.runbooks[(account_id(RG, AA).lower(), NAME.lower())]["published"]
+    assert "Connect-ExchangeOnline -ManagedIdentity -Organization contoso.onmicrosoft.com" in content
+    assert ("-ManagedIdentityAccountId " + CLIENT_ID in content) is bool(client_id)
+    again = run(monkeypatch, template="exchange_online", organization="contoso.onmicrosoft.com",
+                managed_identity_client_id=client_id)
+    assert again["changed"] is False
+
+
+def test_template_organization_from_the_environment(monkeypatch, fake):
+    monkeypatch.setenv("EXO_ORGANIZATION", "fabrikam.onmicrosoft.com")
+    run(monkeypatch, template="exchange_online")
+    assert "-Organization fabrikam.onmicrosoft.com" in fake.writes[1][2]
+
+
+@pytest.mark.parametrize("args,option,fragment", [
+    ({"template": "exchange_online"}, "organization", "needs organization"),
+    ({"template": "exchange_online", "organization": "contoso.onmicrosoft.com", "managed_identity_client_id": "abc"},
+     "managed_identity_client_id", "is a GUID"),
+    ({"src": "/nonexistent/file.ps1"}, "src", "does not exist"),
+    ({"content": HELLO, "type": "Python99"}, "type",
+     "is not PowerShell, PowerShell72 or a runtime environment of account aa-exo-automation (its runtime "
+     "environments: exo-74)"),
+    ({"content": HELLO, "name": "1-bad name"}, "name", "not a valid runbook name"),
+    ({}, "content", "one of content, src or template is required"),
+])
+def test_bad_input_fails_before_any_write(monkeypatch, fake, args, option, fragment):
+    monkeypatch.delenv("EXO_ORGANIZATION", raising=False)
+    fake.add_environment(RG, AA, "exo-74")
+    result = run(monkeypatch, **args)
+    assert result["failed"]
+    assert result["option"] == option
+    assert fragment in result["msg"]
+    assert fake.writes == []
+
+
+def test_content_from_a_file(monkeypatch, fake, tmp_path):
+    path = tmp_path / "Hello.ps1"
+    path.write_bytes(b"\xef\xbb\xbfWrite-Output 'hello'\r\n")
+    result = run(monkeypatch, src=str(path))
+    assert result["changed"] is True
+    assert run(monkeypatch, content=HELLO)["changed"] is False
+
+
+def test_runtime_environment_type(monkeypatch, fake):
+    fake.add_environment(RG, AA, "exo-74")
+    result = run(monkeypatch, content=HELLO, type="EXO-74")
+    assert result["runbook"]["type"] == "exo-74"
+    assert fake.writes[0][2]["properties"]["runtimeEnvironment"] == "exo-74"
+    assert fake.writes[0][2]["properties"]["runbookType"] == "PowerShell"
+    assert run(monkeypatch, content=HELLO, type="exo-74")["changed"] is False
+
+
+@pytest.mark.parametrize("have_type,have_env,wanted,ok", [
+    ("PowerShell", None, "PowerShell", True),
+    ("PowerShell", "PowerShell-5.1", "PowerShell", True),
+    ("PowerShell72", None, "PowerShell72", True),
+    ("PowerShell", "PowerShell-7.2", "PowerShell72", True),
+    ("PowerShell", None, "PowerShell72", False),
+    ("PowerShell", "exo-74", "PowerShell", False),
+])
+def test_type_cannot_change(monkeypatch, fake, have_type, have_env, wanted, ok):
+    fake.add_runbook(RG, AA, NAME, HELLO, runbook_type=have_type, runtime_environment=have_env)
+    result = run(monkeypatch, content=HELLO, type=wanted)
+    if ok:
+        assert result["changed"] is False
+    else:
+        assert result["failed"]
+        assert result["option"] == "type"
+        assert "cannot change" in result["msg"]
+
+
+def test_lint_warns(monkeypatch, fake):
+    result = run(monkeypatch, content="Connect-ExchangeOnline -ManagedIdentity -Organization x.onmicrosoft.com\n"
+                                      "Write-Host 'x'\n")
+    assert len(result["lint"]) == 2
+    assert any("Write-Host" in w for w in result["warnings"])
+    quiet = run(monkeypatch, name="Other", content="Write-Host 'x'\n", lint=False)
+    assert quiet["lint"] == []
+
+
+def test_test_before_publish_publishes_when_the_test_completes(monkeypatch, fake):
+    fake.add_runbook(RG, AA, NAME, HELLO)
+    fake.job_outcome = lambda rb, content, params: ("Completed", None, [("Output", "ok " + params.get("Name", ""))])
+    result = run(monkeypatch, content="param([string]$Name)\nWrite-Output $Name\n", test_before_publish=True,
+                 test_parameters={"Name": "Adele"})
+    assert result["changed"] is True
+    assert result["test_job"]["status"] == "Completed"
+    assert result["test_job"]["output"] == ["ok Adele"]
+    assert methods(fake) == [("PUT", NAME + "/draft/content"), ("PUT", NAME + "/draft/testJob"),
+                             ("POST", NAME + "/publish")]
+
+
+@pytest.mark.parametrize("outcome", [
+    ("Failed", "The term 'Connect-ExchangeOnline' is not recognized as the name of a cmdlet", []),
+    ("Completed", None, [("Error", "something went wrong")]),
+])
+def test_failing_test_job_keeps_the_draft_unpublished(monkeypatch, fake, outcome):
+    fake.add_runbook(RG, AA, NAME, HELLO)
+    fake.job_outcome = lambda rb, content, params: outcome
+    result = run(monkeypatch, content="Write-Output 'new'\n", test_before_publish=True)
+    assert result["failed"]
+    assert "not published" in result["msg"]
+    assert ("POST", NAME + "/publish") not in methods(fake)
+    assert result["details"]["test_job"]["status"] == outcome[0]
+    if outcome[1]:
+        assert "ExchangeOnlineManagement is not imported" in result["msg"]
+    assert fake.runbooks[(account_id(RG, AA).lower(), NAME.lower())]["published"] == HELLO
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_delete(monkeypatch, fake, check_mode):
+    fake.add_runbook(RG, AA, NAME, HELLO)
+    result = run(monkeypatch, check_mode, state="absent")
+    assert result["changed"] is True
+    assert result["diff"]["after"] == {}
+    assert fake.writes == ([] if check_mode else [("DELETE", RB_ID, None)])
+    assert run(monkeypatch, check_mode, state="absent")["changed"] is check_mode
+
+
+def test_check_mode_on_a_missing_account_warns_and_predicts(monkeypatch, fake):
+    result = run(monkeypatch, True, account="aa-not-yet-there", content=HELLO, type="exo-74")
+    assert result["changed"] is True
+    assert result["runbook"]["runtime_environment"] == "exo-74"
+    assert any("does not exist" in w for w in result["warnings"])
+
+
+def test_info_with_content(monkeypatch, fake):
+    fake.add_runbook(RG, AA, NAME, HELLO, state="Edit", draft="Write-Output 'draft'\n")
+    fake.add_runbook(RG, AA, "Another", HELLO)
+    args = {"resource_group": RG, "account": AA}
+    listed = run_module(monkeypatch, runbook_info.main, args)
+    assert [r["name"] for r in listed["runbooks"]] == ["Another", NAME]
+    assert "content" not in listed["runbooks"][0]
+    one = run_module(monkeypatch, runbook_info.main, dict(args, name=NAME, include_content=True))
+    assert one["runbooks"][0]["content"] == HELLO
+    assert one["runbooks"][0]["draft_content"] == "Write-Output 'draft'\n"
+    assert run_module(monkeypatch, runbook_info.main, dict(args, name="Missing"))["runbooks"] == []
