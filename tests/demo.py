@@ -60,8 +60,8 @@ def main():
         print(f"\nemulator request log: {len(emu.requests())} requests, {len(writes)} writes "
               f"({sum(1 for w in writes if w['api'] == 'arm')} ARM, {sum(1 for w in writes if w['api'] == 'graph')} Graph)")
         state = emu.state()
-        print("ARM resources now: " + json.dumps(sorted(v.get("type", "?") + " " + v.get("name", "?")
-                                                          for v in state["arm"].values()), indent=1))
+        resources = sorted(v.get("type", "?") + " " + v.get("name", "?") for v in state["arm"].values())
+        print("ARM resources now: " + json.dumps(resources, indent=1))
     print(f"demo finished in {time.perf_counter() - started:.1f} s")
     return rc
 

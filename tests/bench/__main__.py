@@ -17,7 +17,7 @@ from tests.emulator.client import EmulatorProcess
 
 def bench_start(rounds=5):
     times = []
-    for _ in range(rounds):
+    for _round in range(rounds):
         t = time.perf_counter()
         emu = EmulatorProcess().start()
         times.append(time.perf_counter() - t)
@@ -40,7 +40,7 @@ def bench_gets(emu, count=200):
                  json.dumps({"location": "westeurope"}), {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     conn.getresponse().read()
     t = time.perf_counter()
-    for _ in range(count):
+    for _request in range(count):
         conn.request("GET", f"/subscriptions/{sub}/resourcegroups/rg-bench?api-version=2025-04-01",
                      headers={"Authorization": f"Bearer {token}"})
         resp = conn.getresponse()

@@ -69,7 +69,7 @@ def _escape(segment):
 
 
 def resolve_ref(base_file, ref):
-    file_part, _, pointer = ref.partition("#")
+    file_part, _hash, pointer = ref.partition("#")
     target = (Path(base_file).parent / file_part).resolve() if file_part else Path(base_file)
     if not target.exists():
         target = _fallback_common_types(Path(base_file), file_part)

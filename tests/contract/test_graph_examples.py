@@ -131,8 +131,8 @@ def setup_example(emulator, example):
         ids = {"resource-SP-id": resource, "servicePrincipal-id": principal, "appRoleAssignment-id": created["id"]}
     elif name == "get_serviceprincipal":
         object_id = example["response_body"]["id"]
-        seed(emulator, "servicePrincipals", {"id": object_id, "appId": str(uuid.uuid4()),
-                                              "displayName": example["response_body"]["displayName"]})
+        seed(emulator, "servicePrincipals", {
+            "id": object_id, "appId": str(uuid.uuid4()), "displayName": example["response_body"]["displayName"]})
         ids = {"id": object_id}
     elif name == "serviceprincipal_get_approleassignedto":
         item = example["response_body"]["value"][0]

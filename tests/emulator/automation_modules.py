@@ -320,7 +320,7 @@ def find_module(emu, acct, name):
 
 def all_modules(emu, acct):
     users = {r["name"].lower(): refresh_import(emu, r) for r in list_children(emu, acct["id"], "modules")}
-    out = [r for r in users.values()]
+    out = list(users.values())
     out += [_builtin_module(acct, b) for b in BUILTIN_MODULES if b.lower() not in users]
     return sorted(out, key=lambda r: r["name"].lower())
 

@@ -134,7 +134,8 @@ class Request:
                     self._json = json.loads(self.raw_body.decode("utf-8"))
                 except (ValueError, UnicodeDecodeError):
                     if self.api == "graph":
-                        graph_error(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+                        graph_error(400, "BadRequest", "Unable to read JSON request payload. Please ensure "
+                                    "Content-Type header is set and payload is of valid JSON format.")
                     arm_error(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
         return self._json
 

@@ -611,7 +611,7 @@ class _Parser:
 
     def parse_lambda(self):
         tok = self.take()
-        path, _, kind = tok[1].rpartition("/")
+        path, _slash, kind = tok[1].rpartition("/")
         prop = self.property(path, tok)
         self.take()  # (
         var = self.take()

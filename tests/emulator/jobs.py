@@ -1196,7 +1196,7 @@ class Interpreter:
         return piped_input
 
     def unknown_command(self, name, action):
-        verb, _, noun = name.partition("-")
+        verb, _dash, noun = name.partition("-")
         if noun.lower().startswith("exo") and noun:
             if not self._exo_module_available():
                 self.error(NOT_RECOGNIZED.format(name), statement=True)
@@ -1295,7 +1295,7 @@ class Interpreter:
     def command_available(self, name):
         """Whether a command exists in the session (commands the evaluator does not know are assumed to)."""
         lname = name.lower()
-        verb, _, noun = lname.partition("-")
+        verb, _dash, noun = lname.partition("-")
         if lname in self.functions:
             return True
         if lname in ("connect-exchangeonline", "disconnect-exchangeonline") or (verb and noun.startswith("exo")):

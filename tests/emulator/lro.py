@@ -75,5 +75,3 @@ def get_result(req):
     if view["status"] == "Failed":
         return 200, {"error": view["error"], "status": "Failed"}
     return 204, None
-
-

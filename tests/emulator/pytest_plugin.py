@@ -1,8 +1,6 @@
 """pytest fixtures: one emulator per test session, reset before each test.
 
 Use from a suite's conftest.py: ``from tests.emulator.pytest_plugin import *  # noqa``"""
-import os
-
 import pytest
 
 from .client import EmulatorProcess

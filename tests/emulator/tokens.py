@@ -119,7 +119,7 @@ def token(req):
     if secret is None and req.headers.get("Authorization", "").lower().startswith("basic "):
         import base64 as _b
 
-        user, _, secret = _b.b64decode(req.headers["Authorization"][6:]).decode().partition(":")
+        user, _colon, secret = _b.b64decode(req.headers["Authorization"][6:]).decode().partition(":")
         client_id = client_id or user
     if client_id != req.emu.identity["admin_client_id"]:
         _oauth_error(400, "unauthorized_client",

@@ -96,13 +96,13 @@ def publish(client, name, content, runbook_type="PowerShell", **props):
 
 def start_job(client, runbook, parameters=None):
     name = str(uuid.uuid4())
-    job = client.job.create(RG, ACCOUNT, name, {"properties": {"runbook": {"name": runbook},
-                                                                "parameters": parameters or {}}})
+    job = client.job.create(RG, ACCOUNT, name, {
+        "properties": {"runbook": {"name": runbook}, "parameters": parameters or {}}})
     return name, job
 
 
 def wait_job(client, name, tries=20):
-    for _ in range(tries):
+    for _try in range(tries):
         job = client.job.get(RG, ACCOUNT, name)
         if job.properties.status in ("Completed", "Failed", "Stopped"):
             return job
@@ -327,8 +327,8 @@ def test_runbook_types_and_errors(emulator, client, sub):
 
 
 def test_draft_test_job(emulator, client, sub):
-    client.runbook.create_or_update(RG, ACCOUNT, "Greet", {"location": "westeurope",
-                                                            "properties": {"runbookType": "PowerShell"}})
+    client.runbook.create_or_update(RG, ACCOUNT, "Greet", {
+        "location": "westeurope", "properties": {"runbookType": "PowerShell"}})
     client.runbook_draft.begin_replace_content(RG, ACCOUNT, "Greet", STREAMS).result()
     test = client.test_job.create(RG, ACCOUNT, "Greet", {"parameters": {"Name": "draft"}})
     assert test.status == "New"
@@ -389,8 +389,8 @@ def test_job_fails_with_exception(emulator, client, sub):
 def test_job_of_an_unpublished_or_missing_runbook_is_refused(client):
     from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-    client.runbook.create_or_update(RG, ACCOUNT, "Draft", {"location": "westeurope",
-                                                            "properties": {"runbookType": "PowerShell"}})
+    client.runbook.create_or_update(RG, ACCOUNT, "Draft", {
+        "location": "westeurope", "properties": {"runbookType": "PowerShell"}})
     client.runbook_draft.begin_replace_content(RG, ACCOUNT, "Draft", "Write-Output 1").result()
     with pytest.raises(HttpResponseError) as err:
         start_job(client, "Draft")
@@ -572,8 +572,8 @@ def test_variables_plain_and_encrypted(emulator, client, sub):
     assert "s3cr3t" not in str(raw)
     assert_schema(raw, "variable.json", "VariableListResult")
 
-    patched = client.variable.update(RG, ACCOUNT, "Organization", {"name": "Organization",
-                                                                    "properties": {"value": '"fabrikam.onmicrosoft.com"'}})
+    patched = client.variable.update(RG, ACCOUNT, "Organization", {
+        "name": "Organization", "properties": {"value": '"fabrikam.onmicrosoft.com"'}})
     assert patched.properties.value == '"fabrikam.onmicrosoft.com"'
     status, _h, body = arm(emulator, "PUT", f"{acct_path(sub)}/variables/Bad",
                            {"name": "Bad", "properties": {"value": "not json"}})

@@ -27,8 +27,8 @@ def context(modules=("ExchangeOnlineManagement",), system=True, users=None, gran
 
     def exo(pid):
         seen.append(pid)
-        result = dict(grants.get(pid) or {"visible": False, "app_id": None, "manage_as_app": False,
-                                           "role_template_ids": []})
+        result = dict(grants.get(pid) or {
+            "visible": False, "app_id": None, "manage_as_app": False, "role_template_ids": []})
         result["app_id"] = result["app_id"] or "app-of-" + pid
         return result
 
