@@ -2,7 +2,7 @@
 
 * emulator start: process start until its start line is printed and ``/_emulator/health`` answers;
 * 200 simple authenticated ARM GETs over one keep-alive connection;
-* the CPU cost of one module task (see ``tests/bench/modules.py`` when present).
+* the CPU cost of the identity modules' Graph work per task (``tests/bench/graph_cpu.py``).
 """
 import http.client
 import json
@@ -57,13 +57,9 @@ def main():
     with EmulatorProcess() as emu:
         elapsed = bench_gets(emu)
         print(f"200 authenticated ARM GETs (one connection): {elapsed:.2f} s ({elapsed / 200 * 1000:.1f} ms each)")
-    try:
-        from tests.bench import modules
-    except ImportError:
-        modules = None
-    if modules is not None:
-        modules.main()
-    return 0
+    from tests.bench import graph_cpu
+
+    return graph_cpu.main(["--rounds", "5"])
 
 
 if __name__ == "__main__":

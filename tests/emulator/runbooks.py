@@ -23,8 +23,8 @@ import uuid
 from urllib.parse import quote
 
 from . import lro
-from .automation_modules import (  # noqa: F401  (delete_children is re-exported for the account routes)
-    ACCOUNT_PATH, AUTOMATION_API_VERSIONS, automation_error, body_properties, child_id, delete_children, get_account,
+from .automation_modules import (
+    ACCOUNT_PATH, AUTOMATION_API_VERSIONS, automation_error, body_properties, child_id, get_account,
     get_child, iso, list_children, not_found, param, parse_time, public, runbook_runtime,
 )
 from .core import ACCEPTED_DOMAINS, route

@@ -1,0 +1,378 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: automation_webhook
+short_description: Manage webhooks that start Azure Automation runbooks
+version_added: 0.1.0
+description:
+  - Creates a webhook for a runbook of an Automation account, keeps whether it is enabled, the parameters of its
+    jobs and the hybrid worker group they run on as declared, and deletes it.
+  - B(The webhook's URI is a secret that exists only once.) Azure shows it only when the webhook is created; later
+    reads return an empty URI. The module returns it in RV(webhook.uri) of the task that created the webhook, and
+    never again. Store it at once (for example in a vault, or in an encrypted Automation variable with
+    M(m365.exo_automation.automation_variable)), and run the task with C(no_log=true) to keep it out of the task
+    output and logs. It is never part of the diff.
+  - Azure cannot change the runbook or the expiry time of an existing webhook. The module then fails, unless
+    O(recreate=true), which deletes the webhook and creates it again with a new URI (returned like at creation;
+    the old URI stops working).
+options:
+  resource_group:
+    description: Resource group of the Automation account.
+    type: str
+    required: true
+  account:
+    description: Name of the Automation account.
+    type: str
+    required: true
+    aliases: [automation_account]
+  name:
+    description: Name of the webhook.
+    type: str
+    required: true
+  runbook:
+    description:
+      - Name of the runbook the webhook starts. Required with O(state=present). It must exist; the parameters are
+        checked against the ones it declares (C(WebhookData) is filled by Azure).
+    type: str
+  expiry_time:
+    description:
+      - When the webhook stops working, in ISO 8601 (V(2031-01-01T00:00:00Z)). Without an offset the time is UTC.
+      - Unset keeps the current expiry time; a new webhook then expires one year after it is created.
+      - Changing it on an existing webhook needs O(recreate=true).
+    type: str
+  is_enabled:
+    description: Whether calls of the webhook start jobs. Unset keeps the current setting (V(true) on create).
+    type: bool
+  parameters:
+    description:
+      - Parameters of the jobs the webhook starts, name to value. Values that are not strings are passed as JSON.
+      - Unset keeps the current parameters; V({}) removes them.
+    type: dict
+  run_on:
+    description:
+      - Name of a hybrid runbook worker group to run the jobs on. An empty string runs them in Azure.
+      - Unset keeps the current setting (Azure on create).
+    type: str
+  recreate:
+    description:
+      - When the runbook or the expiry time of an existing webhook differs, delete the webhook and create it again
+        with a new URI, instead of failing.
+    type: bool
+    default: false
+  state:
+    description: V(present) creates or updates the webhook, V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - m365.exo_automation.auth
+  - m365.exo_automation.attributes
+notes:
+  - In check mode no URI is generated; RV(webhook.uri) is returned only by a real run that creates the webhook.
+  - In check mode a missing Automation account or runbook is reported with a warning.
+seealso:
+  - module: m365.exo_automation.automation_webhook_info
+  - module: m365.exo_automation.runbook
+  - module: m365.exo_automation.automation_variable
+  - name: Start a runbook from a webhook
+    description: Microsoft's guide.
+    link: https://learn.microsoft.com/azure/automation/automation-webhooks
+author:
+  - m365.exo_automation maintainers (@m365)
+'''
+
+EXAMPLES = r'''
+- name: Webhook that enables an archive mailbox; the URI is kept out of the output
+  m365.exo_automation.automation_webhook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: enable-archive
+    runbook: Enable-ArchiveMailbox
+    expiry_time: "2031-01-01T00:00:00Z"
+    parameters:
+      Mailbox: adele.vance@contoso.com
+  register: hook
+  no_log: true
+
+- name: Keep the URI, which Azure never shows again, in an encrypted Automation variable
+  m365.exo_automation.automation_variable:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: enable-archive-webhook-uri
+    value: "{{ hook.webhook.uri }}"
+    encrypted: true
+  when: hook.webhook.uri is defined
+  no_log: true
+
+- name: Disable the webhook
+  m365.exo_automation.automation_webhook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: enable-archive
+    runbook: Enable-ArchiveMailbox
+    is_enabled: false
+
+- name: Point the webhook at another runbook (new URI)
+  m365.exo_automation.automation_webhook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: enable-archive
+    runbook: Enable-ArchiveMailbox-V2
+    recreate: true
+  register: hook
+  no_log: true
+
+- name: Delete the webhook
+  m365.exo_automation.automation_webhook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: enable-archive
+    state: absent
+'''
+
+RETURN = r'''
+webhook:
+  description: The webhook after the task (in check mode, as it would be). Empty when it does not exist.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Resource id (not known in check mode before the webhook exists).
+      returned: when the webhook exists
+      type: str
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo/providers/Microsoft.Automation/\
+        automationAccounts/aa-exo/webhooks/enable-archive"
+    name:
+      description: Name.
+      returned: when the webhook exists
+      type: str
+      sample: enable-archive
+    uri:
+      description:
+        - The secret URI to call. Returned only by the task that created (or re-created) the webhook, never in check
+          mode and never again afterwards. Store it at once.
+      returned: when the webhook was created by this task
+      type: str
+      sample: "https://0b8f2d2e-0000-4000-8000-000000000000.webhook.we.azure-automation.net/webhooks?token=..."
+    runbook:
+      description: Runbook the webhook starts.
+      returned: when the webhook exists
+      type: str
+      sample: Enable-ArchiveMailbox
+    is_enabled:
+      description: Whether calls start jobs.
+      returned: when the webhook exists
+      type: bool
+      sample: true
+    expiry_time:
+      description: When the webhook stops working, UTC.
+      returned: when the webhook exists
+      type: str
+      sample: "2031-01-01T00:00:00+00:00"
+    expired:
+      description: Whether the expiry time has passed.
+      returned: when the webhook exists
+      type: bool
+      sample: false
+    parameters:
+      description: Parameters of the jobs (strings, as Azure keeps them).
+      returned: when the webhook exists
+      type: dict
+      sample: {"Mailbox": "adele.vance@contoso.com"}
+    run_on:
+      description: Hybrid worker group, V(null) for Azure.
+      returned: when the webhook exists
+      type: str
+      sample: null
+    description:
+      description: Description, as set in the portal.
+      returned: when the webhook exists
+      type: str
+      sample: null
+    last_invoked_time:
+      description: When the webhook was last called.
+      returned: when the webhook exists
+      type: str
+      sample: null
+    creation_time:
+      description: When the webhook was created.
+      returned: when the webhook exists
+      type: str
+      sample: "2030-01-01T10:00:00.000+00:00"
+    last_modified_time:
+      description: When the webhook last changed.
+      returned: when the webhook exists
+      type: str
+      sample: "2030-01-01T10:00:00.000+00:00"
+recreated:
+  description: Whether the webhook was (or would be) deleted and created again with a new URI.
+  returned: always
+  type: bool
+  sample: false
+diff:
+  description: The webhook before and after, without its URI.
+  returned: always
+  type: dict
+  sample: {"before": {}, "after": {"name": "enable-archive", "runbook": "Enable-ArchiveMailbox", "is_enabled": true}}
+'''
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
+
+ARGSPEC = au.account_argspec()
+ARGSPEC.update(
+    name=dict(type="str", required=True),
+    runbook=dict(type="str"),
+    expiry_time=dict(type="str"),
+    is_enabled=dict(type="bool"),
+    parameters=dict(type="dict"),
+    run_on=dict(type="str"),
+    recreate=dict(type="bool", default=False),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+)
+
+# Azure fills this parameter of a runbook started by a webhook with the request.
+WEBHOOK_DATA = ("WebhookData",)
+
+
+def check_runbook(m, client, rg, account, runbook, parameters):
+    """The runbook's name as Azure spells it; fails when it is missing or unpublished or the parameters do not fit."""
+    found = assets.runbook_for_link(m, client, rg, account, runbook, parameters or {}, "runbook",
+                                    parameters_option="parameters", skip_mandatory=WEBHOOK_DATA)
+    return (found or {}).get("name") or runbook
+
+
+def create(client, rg, account, name, target):
+    """Generate a URI and create the webhook; returns ``(rest dict, uri)``."""
+    uri = client.webhook.generate_uri(rg, account)
+    body = {"name": name, "properties": {
+        "isEnabled": target["is_enabled"], "uri": uri, "expiryTime": target["expiry_time"],
+        "runbook": {"name": target["runbook"]}, "parameters": target["parameters"]}}
+    if target["run_on"]:
+        body["properties"]["runOn"] = target["run_on"]
+    created = au.to_dict(client.webhook.create_or_update(rg, account, name, body))
+    return created, uri
+
+
+def run_module(m):
+    p = m.params
+    au.check_account_options(p)
+    name = assets.check_name(p["name"], "webhook")
+    rg, account = p["resource_group"], p["account"]
+    now = assets.utcnow()
+    expiry = assets.parse_time(p["expiry_time"], "expiry_time")
+    parameters = assets.string_parameters(p["parameters"]) if p["parameters"] is not None else None
+    if p["run_on"] is not None and p["run_on"] != p["run_on"].strip():
+        raise ModuleError("run_on '%s' has leading or trailing spaces" % p["run_on"], option="run_on")
+    if p["runbook"] is not None and not au.RUNBOOK_NAME_RE.match(p["runbook"]):
+        raise ModuleError("runbook '%s' is not a valid runbook name" % p["runbook"], option="runbook")
+    client = m.automation_client()
+
+    current = au.read(client.webhook.get, rg, account, name)
+    before = assets.webhook_facts(current, now)
+    result = {"changed": False, "recreated": False}
+
+    if p["state"] == "absent":
+        if current is not None and not m.check_mode:
+            client.webhook.delete(rg, account, name)
+        result.update(changed=current is not None, webhook={},
+                      diff={"before": assets.webhook_diff_view(before), "after": {}})
+        return result
+
+    if not p["runbook"]:
+        raise ModuleError("runbook is required with state=present: name the runbook the webhook starts",
+                          option="runbook")
+
+    reasons = []
+    if current is not None:
+        if (before["runbook"] or "").lower() != p["runbook"].lower():
+            reasons.append(("runbook", "its runbook (%s, not %s)" % (before["runbook"], p["runbook"])))
+        have_expiry = assets.parse_time(before["expiry_time"])
+        if expiry is not None and assets.to_second(expiry) != assets.to_second(have_expiry):
+            reasons.append(("expiry_time", "its expiry time (%s, not %s)" % (before["expiry_time"],
+                                                                             assets.iso(expiry))))
+        if reasons and not p["recreate"]:
+            raise ModuleError("Azure cannot change %s of existing webhook %s"
+                              % (" or ".join(r[1] for r in reasons), name), option=reasons[0][0],
+                              hint="Set recreate=true to delete the webhook and create it again; it then gets a new "
+                                   "URI, which is returned once and must be given to its callers.")
+        if before["expired"] and not reasons:
+            m.warn("webhook %s expired on %s: calls no longer start jobs. Set a later expiry_time with recreate=true "
+                   "for a new webhook" % (name, before["expiry_time"]))
+
+    if current is None or reasons:
+        # create (or create again)
+        target_expiry = expiry
+        if target_expiry is None and current is not None and not before["expired"]:
+            target_expiry = assets.parse_time(before["expiry_time"])
+        if target_expiry is None:
+            target_expiry = now + assets.WEBHOOK_LIFETIME
+        if target_expiry <= now:
+            raise ModuleError("expiry_time %s has passed: a webhook needs an expiry time in the future"
+                              % assets.iso(target_expiry), option="expiry_time")
+        if current is None:
+            au.get_account(m, client, rg, account)
+        keep = before if current is not None else {}
+        target_parameters = parameters if parameters is not None else dict(keep.get("parameters") or {})
+        target = {
+            "name": name,
+            "runbook": check_runbook(m, client, rg, account, p["runbook"], target_parameters),
+            "is_enabled": p["is_enabled"] if p["is_enabled"] is not None else keep.get("is_enabled", True),
+            "expiry_time": assets.iso(target_expiry),
+            "parameters": target_parameters,
+            "run_on": (p["run_on"] if p["run_on"] is not None else keep.get("run_on")) or None,
+        }
+        result.update(changed=True, recreated=current is not None)
+        if m.check_mode:
+            after = dict(target, id=keep.get("id"), expired=False, description=None, last_invoked_time=None,
+                         creation_time=None, last_modified_time=None)
+        else:
+            if current is not None:
+                client.webhook.delete(rg, account, name)
+            created, uri = create(client, rg, account, name, target)
+            after = assets.webhook_facts(au.read(client.webhook.get, rg, account, name) or created, now, uri=uri)
+            if current is not None:
+                m.warn("webhook %s was created again: its old URI no longer works; the new one is in webhook.uri "
+                       "of this task's result" % name)
+        result.update(webhook=after, diff={"before": assets.webhook_diff_view(before),
+                                           "after": assets.webhook_diff_view(after)})
+        return result
+
+    # update what Azure can update in place
+    patch = {}
+    if p["is_enabled"] is not None and p["is_enabled"] != before["is_enabled"]:
+        patch["isEnabled"] = p["is_enabled"]
+    if parameters is not None and not assets.same_parameters(parameters, before["parameters"]):
+        check_runbook(m, client, rg, account, before["runbook"], parameters)
+        patch["parameters"] = parameters
+    if p["run_on"] is not None and (p["run_on"] or None) != before["run_on"]:
+        patch["runOn"] = p["run_on"]
+    after = dict(before)
+    if patch:
+        result["changed"] = True
+        if m.check_mode:
+            after.update(is_enabled=patch.get("isEnabled", before["is_enabled"]),
+                         parameters=patch.get("parameters", before["parameters"]),
+                         run_on=(patch.get("runOn", before["run_on"]) or None))
+        else:
+            updated = au.to_dict(client.webhook.update(rg, account, name, {"name": name, "properties": patch}))
+            after = assets.webhook_facts(au.read(client.webhook.get, rg, account, name) or updated, now)
+    result.update(webhook=after, diff={"before": assets.webhook_diff_view(before),
+                                       "after": assets.webhook_diff_view(after)})
+    return result
+
+
+def main():
+    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: automation_webhook_info
+short_description: List the webhooks of an Azure Automation account
+version_added: 0.1.0
+description:
+  - Lists the webhooks of an Automation account, or reads one, with their runbook, expiry time and parameters.
+  - Azure never shows a webhook's URI after its creation, so none is returned.
+options:
+  resource_group:
+    description: Resource group of the Automation account.
+    type: str
+    required: true
+  account:
+    description: Name of the Automation account.
+    type: str
+    required: true
+    aliases: [automation_account]
+  name:
+    description: Read only this webhook. Without it, every webhook is listed.
+    type: str
+  runbook:
+    description: List only the webhooks of this runbook.
+    type: str
+extends_documentation_fragment:
+  - m365.exo_automation.auth
+  - m365.exo_automation.attributes.info_module
+seealso:
+  - module: m365.exo_automation.automation_webhook
+author:
+  - m365.exo_automation maintainers (@m365)
+'''
+
+EXAMPLES = r'''
+- name: List the webhooks of the account
+  m365.exo_automation.automation_webhook_info:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+  register: hooks
+
+- name: Report the webhooks that expire within 30 days
+  ansible.builtin.debug:
+    msg: "{{ item.name }} expires {{ item.expiry_time }}"
+  loop: "{{ hooks.webhooks }}"
+  loop_control:
+    label: "{{ item.name }}"
+  when: (item.expiry_time | to_datetime('%Y-%m-%dT%H:%M:%S+00:00') - now(utc=true)).days < 30
+'''
+
+RETURN = r'''
+webhooks:
+  description: The webhooks, by name (an empty list when the account or the named webhook does not exist).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Resource id.
+      returned: always
+      type: str
+      sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo/providers/Microsoft.Automation/\
+        automationAccounts/aa-exo/webhooks/enable-archive"
+    name:
+      description: Name.
+      returned: always
+      type: str
+      sample: enable-archive
+    runbook:
+      description: Runbook the webhook starts.
+      returned: always
+      type: str
+      sample: Enable-ArchiveMailbox
+    is_enabled:
+      description: Whether calls start jobs.
+      returned: always
+      type: bool
+      sample: true
+    expiry_time:
+      description: When the webhook stops working, UTC.
+      returned: always
+      type: str
+      sample: "2031-01-01T00:00:00+00:00"
+    expired:
+      description: Whether the expiry time has passed.
+      returned: always
+      type: bool
+      sample: false
+    parameters:
+      description: Parameters of the jobs.
+      returned: always
+      type: dict
+      sample: {"Mailbox": "adele.vance@contoso.com"}
+    run_on:
+      description: Hybrid worker group, V(null) for Azure.
+      returned: always
+      type: str
+      sample: null
+    description:
+      description: Description.
+      returned: always
+      type: str
+      sample: null
+    last_invoked_time:
+      description: When the webhook was last called.
+      returned: always
+      type: str
+      sample: null
+    creation_time:
+      description: When the webhook was created.
+      returned: always
+      type: str
+      sample: "2030-01-01T10:00:00.000+00:00"
+    last_modified_time:
+      description: When the webhook last changed.
+      returned: always
+      type: str
+      sample: "2030-01-01T10:00:00.000+00:00"
+'''
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
+
+ARGSPEC = au.account_argspec()
+ARGSPEC.update(
+    name=dict(type="str"),
+    runbook=dict(type="str"),
+)
+
+
+def run_module(m):
+    p = m.params
+    au.check_account_options(p)
+    client = m.automation_client()
+    rg, account = p["resource_group"], p["account"]
+    if p["name"]:
+        found = au.read(client.webhook.get, rg, account, p["name"])
+        items = [found] if found else []
+    else:
+        items = au.read_list(client.webhook.list_by_automation_account, rg, account)
+    now = assets.utcnow()
+    webhooks = [assets.webhook_facts(item, now) for item in items]
+    if p["runbook"]:
+        webhooks = [w for w in webhooks if (w["runbook"] or "").lower() == p["runbook"].lower()]
+    webhooks.sort(key=lambda f: (f.get("name") or "").lower())
+    return {"changed": False, "webhooks": webhooks}
+
+
+def main():
+    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+
+
+if __name__ == "__main__":
+    main()
