@@ -6,8 +6,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+
 import pytest
 
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 from ansible_collections.m365.exo_automation.plugins.modules import automation_schedule, automation_schedule_info
 from ansible_collections.m365.exo_automation.tests.unit.automation_assets_fake import FakeAssets
 from ansible_collections.m365.exo_automation.tests.unit.azure_fake import account_id
@@ -314,3 +317,27 @@ def test_info(monkeypatch, fake):
     assert [s["name"] for s in by_runbook["schedules"]] == [NAME]
     assert run_module(monkeypatch, automation_schedule_info.main, dict(args, name="missing"))["schedules"] == []
     assert run_module(monkeypatch, automation_schedule_info.main, dict(args, account="aa-gone"))["schedules"] == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2030-01-07T06:00:00Z", "2030-01-07T06:00:00+00:00"),
+    ("2030-01-07 06:00:00+00:00", "2030-01-07T06:00:00+00:00"),     # an unquoted YAML timestamp, as text
+    ("2030-01-07", "2030-01-07T00:00:00+00:00"),
+    ("2030-01-07T06:00", "2030-01-07T06:00:00+00:00"),
+    ("2030-01-07T06:00:00.1234567-0230", "2030-01-07T08:30:00+00:00"),
+    ("2030-01-07T06:00:00+05:30", "2030-01-07T00:30:00+00:00"),
+    ("9999-12-31T23:59:59.9999999-01:00", "9999-12-31T23:59:59+00:00"),
+    ("", None),
+    (None, None),
+])
+def test_times_are_parsed_to_utc(text, expected):
+    assert assets.iso(assets.parse_time(text, "start_time")) == expected
+
+
+def test_datetimes_and_text_from_azure():
+    naive = datetime.datetime(2030, 1, 7, 6, 0)
+    assert assets.iso(assets.parse_time(naive)) == "2030-01-07T06:00:00+00:00"
+    aware = datetime.datetime(2030, 1, 7, 6, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))
+    assert assets.iso(assets.parse_time(aware)) == "2030-01-07T05:00:00+00:00"
+    assert assets.parse_time("not a time") is None     # text Azure sends is never fatal
+    assert assets.never_expires(assets.parse_time("9999-12-31T23:59:59.9999999+00:00"))
