@@ -49,8 +49,8 @@ options:
     type: str
   src:
     description:
-      - Path of a file holding the script, read on the host that runs the module (usually the controller's
-        localhost).
+      - Path of a file holding the script, read on the host that runs the module (usually the Ansible
+        controller).
     type: path
   template:
     description:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.emulator.client import REPO_ROOT, EmulatorProcess
 
 from .helpers import GRAPH_SCOPE, arm, call, credential, raw, sdk_kwargs
@@ -165,3 +167,26 @@ def test_state_survives_a_restart_with_state_file(tmp_path):
         assert open(second.ca_file).read() == ca
         status, _h, body = arm(second, "GET", f"/subscriptions/{sub}/resourcegroups/rg-kept")
         assert status == 200 and body["name"] == "rg-kept"
+
+
+def test_token_endpoint_serves_azure_identity_and_rejects_a_wrong_secret(emulator_env, emulator):
+    from azure.core.exceptions import ClientAuthenticationError
+    from azure.identity import ClientSecretCredential
+
+    env = emulator.env
+    good = ClientSecretCredential(env["AZURE_TENANT"], env["AZURE_CLIENT_ID"], env["AZURE_SECRET"],
+                                  authority=emulator.url, disable_instance_discovery=True)
+    assert good.get_token("https://graph.microsoft.com/.default").token.count(".") == 2
+    bad = ClientSecretCredential(env["AZURE_TENANT"], env["AZURE_CLIENT_ID"], "not-the-secret",
+                                 authority=emulator.url, disable_instance_discovery=True)
+    with pytest.raises(ClientAuthenticationError) as caught:
+        bad.get_token("https://management.azure.com/.default")
+    assert "AADSTS7000215" in str(caught.value)
+
+
+def test_graph_rejects_a_missing_token_and_an_arm_token(emulator):
+    status, headers, body = call(emulator, "GET", "/v1.0/servicePrincipals", token="")
+    assert status == 401 and body["error"]["code"] == "InvalidAuthenticationToken"
+    assert body["error"]["innerError"]["request-id"] == headers["request-id"]
+    status, _h, body = call(emulator, "GET", "/v1.0/servicePrincipals")  # an ARM-audience token
+    assert status == 401 and "audience" in body["error"]["message"].lower()
