@@ -22,15 +22,6 @@ description:
     P(m365.exo_automation.automation_runtime#role) role does so).
   - For PowerShell 7.x use M(m365.exo_automation.runtime_environment) and its packages.
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   name:
     description: Module name, as on the feed (for example V(ExchangeOnlineManagement)).
     type: str
@@ -77,6 +68,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.wait
   - m365.exo_automation.attributes

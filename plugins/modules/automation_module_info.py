@@ -15,15 +15,6 @@ description:
   - Lists the modules of the PowerShell 5.1 runtime of an Automation account, or reads one, with the state of
     their import.
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   name:
     description: Read only this module. Without it, every module is listed.
     type: str
@@ -32,6 +23,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.attributes.info_module
 seealso:

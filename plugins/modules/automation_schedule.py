@@ -22,15 +22,6 @@ description:
   - A runbook link cannot change in Azure, so a link whose parameters or O(runbooks[].run_on) differ is deleted and
     created again.
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   name:
     description: Name of the schedule.
     type: str
@@ -129,6 +120,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.attributes
 notes:

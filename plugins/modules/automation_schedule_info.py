@@ -15,15 +15,6 @@ description:
   - Lists the schedules of an Automation account, or reads one, with the runbooks each one starts and the
     parameters of their jobs. Times are returned in UTC.
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   name:
     description: Read only this schedule. Without it, every schedule is listed.
     type: str
@@ -31,6 +22,7 @@ options:
     description: List only the schedules linked to this runbook.
     type: str
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.attributes.info_module
 seealso:

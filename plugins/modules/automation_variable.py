@@ -21,15 +21,6 @@ description:
     With O(encrypted=true) the value is kept out of the task output and logs (no_log); it is also masked when the
     variable turns out to be encrypted in Azure.
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   name:
     description: Name of the variable.
     type: str
@@ -62,6 +53,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.attributes
 notes:

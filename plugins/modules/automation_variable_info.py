@@ -15,19 +15,11 @@ description:
   - Lists the variables of an Automation account, or reads one. Plain values are decoded from Azure's JSON text;
     encrypted values cannot be read and are returned as V(null).
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   name:
     description: Read only this variable. Without it, every variable is listed.
     type: str
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.attributes.info_module
 seealso:

@@ -23,15 +23,6 @@ description:
     O(recreate=true), which deletes the webhook and creates it again with a new URI (returned like at creation;
     the old URI stops working).
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   name:
     description: Name of the webhook.
     type: str
@@ -72,6 +63,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.attributes
 notes:

@@ -15,15 +15,6 @@ description:
   - Lists the webhooks of an Automation account, or reads one, with their runbook, expiry time and parameters.
   - Azure never shows a webhook's URI after its creation, so none is returned.
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   name:
     description: Read only this webhook. Without it, every webhook is listed.
     type: str
@@ -31,6 +22,7 @@ options:
     description: List only the webhooks of this runbook.
     type: str
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.attributes.info_module
 seealso:

@@ -21,15 +21,6 @@ description:
     completes without errors.
   - The content is checked for the pitfalls of Exchange Online runbooks (O(lint)).
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   name:
     description: Name of the runbook (letters, digits, hyphens and underscores, starting with a letter).
     type: str
@@ -116,6 +107,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.wait
   - m365.exo_automation.attributes

@@ -15,15 +15,6 @@ description:
   - Lists the runbooks of an Automation account, or reads one, optionally with their published and draft
     content.
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   name:
     description: Read only this runbook. Without it, every runbook is listed.
     type: str
@@ -33,6 +24,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.attributes.info_module
 seealso:

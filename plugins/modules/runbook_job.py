@@ -19,15 +19,6 @@ description:
   - The parameters are checked against the runbook's declared parameters before the job starts.
   - In check mode no job is started; the task reports C(changed=true).
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   runbook:
     description: Name of the runbook to run. It must be published.
     type: str
@@ -53,6 +44,7 @@ options:
     choices: [output, warning, error, verbose, progress, debug]
     default: [output, warning, error]
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.wait
   - m365.exo_automation.attributes

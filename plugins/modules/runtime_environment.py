@@ -20,15 +20,6 @@ description:
     a C(Failed) import fails the task with Azure's error text.
   - Runbooks run on a runtime environment when their C(type) names it (M(m365.exo_automation.runbook)).
 options:
-  resource_group:
-    description: Resource group of the Automation account.
-    type: str
-    required: true
-  account:
-    description: Name of the Automation account.
-    type: str
-    required: true
-    aliases: [automation_account]
   name:
     description: Name of the runtime environment.
     type: str
@@ -96,6 +87,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
+  - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.wait
   - m365.exo_automation.attributes
