@@ -122,6 +122,15 @@ def read_list(fn, *args, **kwargs):
     return [to_dict(i) for i in (items or [])]
 
 
+def read_one_or_all(operations, resource_group, account, name=None):
+    """What an ``_info`` module lists: the object called ``name`` (an empty list when it does not exist), or
+    every object of the account. ``operations`` is the SDK's operation group (``client.runbook``, ...)."""
+    if name:
+        found = read(operations.get, resource_group, account, name)
+        return [found] if found else []
+    return read_list(operations.list_by_automation_account, resource_group, account)
+
+
 # -- versions and sources -----------------------------------------------------------------------------
 def check_module_name(value, option="name"):
     if not value or not MODULE_NAME_RE.match(value):

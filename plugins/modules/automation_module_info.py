@@ -124,10 +124,7 @@ def run_module(m):
     rg, account = p["resource_group"], p["account"]
     if p["name"]:
         au.check_module_name(p["name"])
-        found = au.read(client.module.get, rg, account, p["name"])
-        items = [found] if found else []
-    else:
-        items = au.read_list(client.module.list_by_automation_account, rg, account)
+    items = au.read_one_or_all(client.module, rg, account, p["name"])
     modules = [au.import_facts(i) for i in items]
     if not p["include_global"]:
         modules = [f for f in modules if not f.get("is_global")]

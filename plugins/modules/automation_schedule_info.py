@@ -182,11 +182,7 @@ def run_module(m):
     au.check_account_options(p)
     client = m.automation_client()
     rg, account = p["resource_group"], p["account"]
-    if p["name"]:
-        found = au.read(client.schedule.get, rg, account, p["name"])
-        items = [found] if found else []
-    else:
-        items = au.read_list(client.schedule.list_by_automation_account, rg, account)
+    items = au.read_one_or_all(client.schedule, rg, account, p["name"])
     links = assets.schedule_links(client, rg, account) if items else {}
     schedules = []
     for item in items:

@@ -108,11 +108,7 @@ def run_module(m):
     au.check_account_options(p)
     client = m.automation_client()
     rg, account = p["resource_group"], p["account"]
-    if p["name"]:
-        found = au.read(client.variable.get, rg, account, p["name"])
-        items = [found] if found else []
-    else:
-        items = au.read_list(client.variable.list_by_automation_account, rg, account)
+    items = au.read_one_or_all(client.variable, rg, account, p["name"])
     variables = sorted((assets.variable_facts(item) for item in items), key=lambda f: (f.get("name") or "").lower())
     return {"changed": False, "variables": variables}
 

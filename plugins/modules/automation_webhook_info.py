@@ -133,11 +133,7 @@ def run_module(m):
     au.check_account_options(p)
     client = m.automation_client()
     rg, account = p["resource_group"], p["account"]
-    if p["name"]:
-        found = au.read(client.webhook.get, rg, account, p["name"])
-        items = [found] if found else []
-    else:
-        items = au.read_list(client.webhook.list_by_automation_account, rg, account)
+    items = au.read_one_or_all(client.webhook, rg, account, p["name"])
     now = assets.utcnow()
     webhooks = [assets.webhook_facts(item, now) for item in items]
     if p["runbook"]:

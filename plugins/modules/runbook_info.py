@@ -160,11 +160,7 @@ def run_module(m):
     au.check_account_options(p)
     client = m.automation_client()
     rg, account = p["resource_group"], p["account"]
-    if p["name"]:
-        found = au.read(client.runbook.get, rg, account, p["name"])
-        items = [found] if found else []
-    else:
-        items = au.read_list(client.runbook.list_by_automation_account, rg, account)
+    items = au.read_one_or_all(client.runbook, rg, account, p["name"])
     runbooks = []
     for item in items:
         if p["include_content"]:
