@@ -37,6 +37,19 @@ def get_or_none(fn, *args, **kwargs):
         raise
 
 
+def read_scope(operations, list_all, resource_group=None, name=None):
+    """What an ``_info`` module of a top-level resource lists: the object ``name`` of ``resource_group`` (an
+    empty list when it does not exist), every object of ``resource_group`` (an empty list when the group does
+    not exist), or every object of the subscription. ``operations`` is the SDK's operation group;
+    ``list_all`` names its subscription-wide list operation (``list``, ``list_by_subscription``)."""
+    if name:
+        found = get_or_none(operations.get, resource_group, name)
+        return [found] if found is not None else []
+    if resource_group:
+        return get_or_none(lambda: list(operations.list_by_resource_group(resource_group))) or []
+    return list(getattr(operations, list_all)())
+
+
 def to_dict(model):
     """An SDK model as a plain dict with snake_case keys (None stays None)."""
     if model is None:

@@ -176,16 +176,11 @@ ARGSPEC = dict(
 def run_module(m):
     p = m.params
     client = m.automation_client()
+    if p["resource_group"]:
+        check_name("resource_group", p["resource_group"], "resource_group")
     if p["name"]:
-        rg = check_name("resource_group", p["resource_group"], "resource_group")
-        name = check_name("automation_account", p["name"])
-        found = arm.get_or_none(client.automation_account.get, rg, name)
-        items = [found] if found is not None else []
-    elif p["resource_group"]:
-        rg = check_name("resource_group", p["resource_group"], "resource_group")
-        items = arm.get_or_none(lambda: list(client.automation_account.list_by_resource_group(rg))) or []
-    else:
-        items = list(client.automation_account.list())
+        check_name("automation_account", p["name"])
+    items = arm.read_scope(client.automation_account, "list", p["resource_group"], p["name"])
     accounts = [facts(a) for a in items]
     accounts = [a for a in accounts if tags_match(a["tags"], p["tags"])]
     accounts.sort(key=lambda a: (a["id"] or "").lower())

@@ -133,16 +133,11 @@ ARGSPEC = dict(
 def run_module(m):
     p = m.params
     client = m.msi_client()
+    if p["resource_group"]:
+        check_name("resource_group", p["resource_group"], "resource_group")
     if p["name"]:
-        rg = check_name("resource_group", p["resource_group"], "resource_group")
-        name = check_name("user_assigned_identity", p["name"])
-        found = arm.get_or_none(client.user_assigned_identities.get, rg, name)
-        items = [found] if found is not None else []
-    elif p["resource_group"]:
-        rg = check_name("resource_group", p["resource_group"], "resource_group")
-        items = arm.get_or_none(lambda: list(client.user_assigned_identities.list_by_resource_group(rg))) or []
-    else:
-        items = list(client.user_assigned_identities.list_by_subscription())
+        check_name("user_assigned_identity", p["name"])
+    items = arm.read_scope(client.user_assigned_identities, "list_by_subscription", p["resource_group"], p["name"])
     identities = [facts(i) for i in items]
     identities = [i for i in identities if tags_match(i["tags"], p["tags"])]
     identities.sort(key=lambda i: (i["id"] or "").lower())

@@ -146,3 +146,39 @@ def test_list_locations(monkeypatch, answer, expected):
     assert seen["locations"] == expected
     assert transport.requests[0][1] == ("https://arm.example.test/subscriptions/11111111-1111-1111-1111-111111111111/"
                                         "locations?api-version=2022-12-01")
+
+
+class _Operations(object):
+    """An SDK operation group with one object, ``a`` in resource group ``rg``."""
+
+    def __init__(self):
+        self.calls = []
+
+    def get(self, resource_group, name):
+        self.calls.append(("get", resource_group, name))
+        if (resource_group, name) != ("rg", "a"):
+            raise ResourceNotFoundError("nope")
+        return "a"
+
+    def list_by_resource_group(self, resource_group):
+        self.calls.append(("list_by_resource_group", resource_group))
+        if resource_group != "rg":
+            raise ResourceNotFoundError("no such group")
+        return iter(["a"])
+
+    def list_by_subscription(self):
+        self.calls.append(("list_by_subscription",))
+        return iter(["a", "b"])
+
+
+@pytest.mark.parametrize("resource_group, name, expected, call", [
+    ("rg", "a", ["a"], "get"),
+    ("rg", "missing", [], "get"),
+    ("rg", None, ["a"], "list_by_resource_group"),
+    ("no-such-group", None, [], "list_by_resource_group"),
+    (None, None, ["a", "b"], "list_by_subscription"),
+])
+def test_read_scope(resource_group, name, expected, call):
+    ops = _Operations()
+    assert arm.read_scope(ops, "list_by_subscription", resource_group, name) == expected
+    assert [c[0] for c in ops.calls] == [call]
