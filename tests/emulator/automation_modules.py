@@ -159,6 +159,73 @@ def list_children(emu, parent_id, segment):
     return sorted(out, key=lambda r: r.get("name", "").lower())
 
 
+def child_or_404(emu, acct, segment, kind, name):
+    """The stored child ``segment/name`` of the account, or the Automation 404 that calls it a ``kind``."""
+    rec = get_child(emu, acct["id"], segment, name)
+    if rec is None:
+        not_found(kind, name)
+    return rec
+
+
+def add_child(emu, parent_id, segment, name, rtype, **fields):
+    """Store and return a new child record ``{"id", "name", "type", **fields}`` under ``parent_id``."""
+    rec = {"id": child_id(parent_id, segment, name), "name": name, "type": rtype, **fields}
+    emu.arm()[rec["id"].lower()] = rec
+    return rec
+
+
+def child_routes(segment, kind, view=public, key="name", find=None, list_all=None, routes=("list", "get", "delete"),
+                 api_versions=AUTOMATION_API_VERSIONS):
+    """Register the plain ``routes`` of one kind of account child under ``ACCOUNT_PATH/{segment}``:
+
+    - ``list``: ``GET .../{segment}`` answers ``{"value": [view(rec), ...]}`` for ``list_all(emu, acct)``
+      (default: the stored children, sorted by name);
+    - ``get``: ``GET .../{segment}/{key}`` answers ``view(rec)`` for ``find(emu, acct, name)`` (default: the
+      stored child), or a 404 that calls it a ``kind``;
+    - ``delete``: ``DELETE .../{segment}/{key}`` removes the stored child, or answers the same 404.
+    """
+    unknown = set(routes) - {"list", "get", "delete"}
+    if unknown:
+        raise ValueError(f"child_routes({segment!r}): unknown routes {sorted(unknown)}")
+    item_path = ACCOUNT_PATH + f"/{segment}/(?P<{key}>[^/]+)"
+
+    def stored_child(emu, acct, name):
+        return get_child(emu, acct["id"], segment, name)
+
+    def stored_children(emu, acct):
+        return list_children(emu, acct["id"], segment)
+
+    find = find or stored_child
+    list_all = list_all or stored_children
+
+    if "list" in routes:
+        @route("arm", "GET", ACCOUNT_PATH + f"/{segment}", api_versions)
+        def list_route(req):
+            acct = get_account(req)
+            with req.emu.lock:
+                return 200, {"value": [view(rec) for rec in list_all(req.emu, acct)]}
+
+    if "get" in routes:
+        @route("arm", "GET", item_path, api_versions)
+        def get_route(req):
+            acct = get_account(req)
+            name = param(req, key)
+            with req.emu.lock:
+                rec = find(req.emu, acct, name)
+                if rec is None:
+                    not_found(kind, name)
+                return 200, view(rec)
+
+    if "delete" in routes:
+        @route("arm", "DELETE", item_path, api_versions)
+        def delete_route(req):
+            acct = get_account(req)
+            with req.emu.lock:
+                rec = child_or_404(req.emu, acct, segment, kind, param(req, key))
+                del req.emu.arm()[rec["id"].lower()]
+                return 200, None
+
+
 def delete_children(emu, account_id):
     """Drop everything stored under an Automation account (modules, runtime environments, packages,
     runbooks, jobs, schedules, job schedules, webhooks, variables). The account DELETE calls this."""
@@ -333,15 +400,10 @@ def put_module(req, acct, name, link, tags, created_status=201):
         if rec is None:
             status = created_status
             now = iso(emu.now())
-            rec = {
-                "id": child_id(acct["id"], "modules", name), "name": name, "type": MODULE_TYPE,
-                "location": acct.get("location"), "tags": {},
-                "properties": {
-                    "isGlobal": False, "sizeInBytes": 0, "activityCount": 0, "provisioningState": "Creating",
-                    "creationTime": now, "lastModifiedTime": now, "isComposite": False,
-                },
-            }
-            emu.arm()[rec["id"].lower()] = rec
+            rec = add_child(emu, acct["id"], "modules", name, MODULE_TYPE, location=acct.get("location"), tags={}, properties={
+                "isGlobal": False, "sizeInBytes": 0, "activityCount": 0, "provisioningState": "Creating",
+                "creationTime": now, "lastModifiedTime": now, "isComposite": False,
+            })
         if tags is not None:
             rec["tags"] = dict(tags)
         start_import(emu, rec, name, link)
@@ -357,22 +419,7 @@ def _content_link(props, required=True):
     return link
 
 
-@route("arm", "GET", ACCOUNT_PATH + r"/modules", AUTOMATION_API_VERSIONS)
-def list_modules(req):
-    acct = get_account(req)
-    with req.emu.lock:
-        return 200, {"value": [public(m) for m in all_modules(req.emu, acct)]}
-
-
-@route("arm", "GET", ACCOUNT_PATH + r"/modules/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
-def get_module(req):
-    acct = get_account(req)
-    name = param(req, "name")
-    with req.emu.lock:
-        rec = find_module(req.emu, acct, name)
-        if rec is None:
-            not_found("Module", name)
-        return 200, public(rec)
+child_routes("modules", "Module", find=find_module, list_all=all_modules, routes=("list", "get"))
 
 
 @route("arm", "PUT", ACCOUNT_PATH + r"/modules/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
@@ -475,25 +522,15 @@ def _reject_system(name):
                          f"The runtime environment '{name}' is system-generated and cannot be created, updated or deleted.")
 
 
-@route("arm", "GET", ACCOUNT_PATH + r"/runtimeEnvironments", RUNTIME_API_VERSIONS)
-def list_environments(req):
-    acct = get_account(req)
-    with req.emu.lock:
-        users = list_children(req.emu, acct["id"], "runtimeEnvironments")
-        taken = {r["name"].lower() for r in users}
-        system = [_system_environment(acct, k) for k in SYSTEM_ENVIRONMENTS if k not in taken]
-        return 200, {"value": [public(r) for r in system + users]}
+def all_environments(emu, acct):
+    """The system-generated runtime environments (unless a user one took the name), then the user ones."""
+    users = list_children(emu, acct["id"], "runtimeEnvironments")
+    taken = {r["name"].lower() for r in users}
+    return [_system_environment(acct, k) for k in SYSTEM_ENVIRONMENTS if k not in taken] + users
 
 
-@route("arm", "GET", ACCOUNT_PATH + r"/runtimeEnvironments/(?P<env>[^/]+)", RUNTIME_API_VERSIONS)
-def get_environment(req):
-    acct = get_account(req)
-    name = param(req, "env")
-    with req.emu.lock:
-        rec = find_environment(req.emu, acct, name)
-        if rec is None:
-            not_found("Runtime environment", name)
-        return 200, public(rec)
+child_routes("runtimeEnvironments", "Runtime environment", key="env", find=find_environment, list_all=all_environments,
+             routes=("list", "get"), api_versions=RUNTIME_API_VERSIONS)
 
 
 @route("arm", "PUT", ACCOUNT_PATH + r"/runtimeEnvironments/(?P<env>[^/]+)", RUNTIME_API_VERSIONS)
@@ -513,12 +550,9 @@ def put_environment(req):
         status = 200
         if rec is None:
             status = 201
-            rec = {
-                "id": child_id(acct["id"], "runtimeEnvironments", name), "name": name, "type": RUNTIME_TYPE,
-                "location": body.get("location") or acct.get("location"), "tags": {},
-                "systemData": {"createdAt": now, "lastModifiedAt": now}, "properties": {},
-            }
-            emu.arm()[rec["id"].lower()] = rec
+            rec = add_child(emu, acct["id"], "runtimeEnvironments", name, RUNTIME_TYPE,
+                            location=body.get("location") or acct.get("location"), tags={},
+                            systemData={"createdAt": now, "lastModifiedAt": now}, properties={})
         rec["tags"] = dict(body.get("tags") or rec.get("tags") or {})
         rec["systemData"]["lastModifiedAt"] = now
         rec["properties"] = {"runtime": runtime, "defaultPackages": {str(k): str(v) for k, v in defaults.items()}}
@@ -535,9 +569,7 @@ def patch_environment(req):
     body, props = body_properties(req)
     emu = req.emu
     with emu.lock:
-        rec = get_child(emu, acct["id"], "runtimeEnvironments", name)
-        if rec is None:
-            not_found("Runtime environment", name)
+        rec = child_or_404(emu, acct, "runtimeEnvironments", "Runtime environment", name)
         if "defaultPackages" in props and props["defaultPackages"] is not None:
             if not isinstance(props["defaultPackages"], dict):
                 automation_error(400, "BadRequest", "defaultPackages must be an object of package name to version.")
@@ -650,13 +682,9 @@ def _put_package(req, acct, env, name, link, tags):
     if rec is None:
         status = 201
         now = iso(emu.now())
-        rec = {
-            "id": child_id(env["id"], "packages", name), "name": name, "type": PACKAGE_TYPE,
-            "location": env.get("location"), "tags": {},
-            "properties": {"default": False, "sizeInBytes": 0, "provisioningState": "Creating"},
-            "systemData": {"createdAt": now, "lastModifiedAt": now},
-        }
-        emu.arm()[rec["id"].lower()] = rec
+        rec = add_child(emu, env["id"], "packages", name, PACKAGE_TYPE, location=env.get("location"), tags={},
+                        properties={"default": False, "sizeInBytes": 0, "provisioningState": "Creating"},
+                        systemData={"createdAt": now, "lastModifiedAt": now})
     if tags is not None:
         rec["tags"] = dict(tags)
     start_import(emu, rec, name, link)

@@ -24,8 +24,8 @@ from urllib.parse import quote
 
 from . import lro
 from .automation_modules import (
-    ACCOUNT_PATH, AUTOMATION_API_VERSIONS, automation_error, body_properties, child_id, get_account,
-    get_child, iso, list_children, not_found, param, parse_time, public, runbook_runtime,
+    ACCOUNT_PATH, AUTOMATION_API_VERSIONS, add_child, automation_error, body_properties, child_or_404, child_routes,
+    get_account, get_child, iso, list_children, not_found, param, parse_time, public, runbook_runtime,
 )
 from .core import ACCEPTED_DOMAINS, route
 
@@ -57,10 +57,7 @@ def _etag(emu):
 
 
 def _runbook_or_404(emu, acct, name):
-    rec = get_child(emu, acct["id"], "runbooks", name)
-    if rec is None:
-        not_found("Runbook", name)
-    return rec
+    return child_or_404(emu, acct, "runbooks", "Runbook", name)
 
 
 def _runbook_type(value):
@@ -81,18 +78,7 @@ def _set_parameters(rec):
     rec["properties"]["parameters"] = jobs.runbook_parameters(published["content"]) if published else {}
 
 
-@route("arm", "GET", ACCOUNT_PATH + r"/runbooks", AUTOMATION_API_VERSIONS)
-def list_runbooks(req):
-    acct = get_account(req)
-    with req.emu.lock:
-        return 200, {"value": [public(r) for r in list_children(req.emu, acct["id"], "runbooks")]}
-
-
-@route("arm", "GET", ACCOUNT_PATH + r"/runbooks/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
-def get_runbook(req):
-    acct = get_account(req)
-    with req.emu.lock:
-        return 200, public(_runbook_or_404(req.emu, acct, param(req, "name")))
+child_routes("runbooks", "Runbook", routes=("list", "get"))
 
 
 @route("arm", "PUT", ACCOUNT_PATH + r"/runbooks/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
@@ -110,18 +96,16 @@ def put_runbook(req):
         status = 200
         if rec is None:
             status = 201
-            rec = {
-                "id": child_id(acct["id"], "runbooks", name), "name": name, "type": RUNBOOK_TYPE,
-                "location": body.get("location") or acct.get("location"), "tags": {},
-                "properties": {
+            rec = add_child(
+                emu, acct["id"], "runbooks", name, RUNBOOK_TYPE, location=body.get("location") or acct.get("location"), tags={},
+                properties={
                     "runbookType": rtype, "state": "New", "logVerbose": False, "logProgress": False,
                     "logActivityTrace": 0, "jobCount": 0, "parameters": {}, "outputTypes": [],
                     "provisioningState": "Succeeded", "creationTime": now, "lastModifiedTime": now,
                 },
-                "_draft": {"content": "", "inEdit": False, "creationTime": now, "lastModifiedTime": now},
-                "_published": None,
-            }
-            emu.arm()[rec["id"].lower()] = rec
+                _draft={"content": "", "inEdit": False, "creationTime": now, "lastModifiedTime": now},
+                _published=None,
+            )
         p = rec["properties"]
         p["runbookType"] = rtype
         for key in ("logVerbose", "logProgress"):
@@ -510,10 +494,7 @@ def get_test_job_stream(req):
 # jobs
 # ---------------------------------------------------------------------------------------------------
 def _job(req, acct, name=None):
-    name = name or param(req, "job")
-    rec = get_child(req.emu, acct["id"], "jobs", name)
-    if rec is None:
-        not_found("Job", name)
+    rec = child_or_404(req.emu, acct, "jobs", "Job", name or param(req, "job"))
     refresh_run(req.emu, acct, rec, rec["properties"], rec["id"])
     return rec
 
@@ -545,9 +526,7 @@ def create_job(req):
         }
         if run["runtime_environment"]:
             job_props["jobRuntimeEnvironment"] = {"runtimeEnvironmentName": run["runtime_environment"]}
-        rec = {"id": child_id(acct["id"], "jobs", name), "name": name, "type": JOB_TYPE, "properties": job_props,
-               "_run": run, "_streams": []}
-        emu.arm()[rec["id"].lower()] = rec
+        rec = add_child(emu, acct["id"], "jobs", name, JOB_TYPE, properties=job_props, _run=run, _streams=[])
         return 201, public(rec)
 
 
@@ -647,22 +626,7 @@ def _frequency(value):
     automation_error(400, "BadRequest", f"The frequency '{value}' is not valid. Valid values: {', '.join(SCHEDULE_FREQUENCIES)}.")
 
 
-@route("arm", "GET", ACCOUNT_PATH + r"/schedules", AUTOMATION_API_VERSIONS)
-def list_schedules(req):
-    acct = get_account(req)
-    with req.emu.lock:
-        return 200, {"value": [public(s) for s in list_children(req.emu, acct["id"], "schedules")]}
-
-
-@route("arm", "GET", ACCOUNT_PATH + r"/schedules/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
-def get_schedule(req):
-    acct = get_account(req)
-    name = param(req, "name")
-    with req.emu.lock:
-        rec = get_child(req.emu, acct["id"], "schedules", name)
-        if rec is None:
-            not_found("Schedule", name)
-        return 200, public(rec)
+child_routes("schedules", "Schedule", routes=("list", "get"))
 
 
 @route("arm", "PUT", ACCOUNT_PATH + r"/schedules/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
@@ -698,9 +662,7 @@ def put_schedule(req):
         status = 200
         if rec is None:
             status = 201
-            rec = {"id": child_id(acct["id"], "schedules", name), "name": name, "type": SCHEDULE_TYPE,
-                   "properties": {"creationTime": now, "isEnabled": True}}
-            emu.arm()[rec["id"].lower()] = rec
+            rec = add_child(emu, acct["id"], "schedules", name, SCHEDULE_TYPE, properties={"creationTime": now, "isEnabled": True})
         p = rec["properties"]
         p.update({
             "startTime": _minute_iso(start), "startTimeOffsetMinutes": 0.0,
@@ -728,9 +690,7 @@ def patch_schedule(req):
     name = param(req, "name")
     _body, props = body_properties(req)
     with req.emu.lock:
-        rec = get_child(req.emu, acct["id"], "schedules", name)
-        if rec is None:
-            not_found("Schedule", name)
+        rec = child_or_404(req.emu, acct, "schedules", "Schedule", name)
         if props.get("isEnabled") is not None:
             rec["properties"]["isEnabled"] = bool(props["isEnabled"])
         if props.get("description") is not None:
@@ -745,9 +705,7 @@ def delete_schedule(req):
     name = param(req, "name")
     emu = req.emu
     with emu.lock:
-        rec = get_child(emu, acct["id"], "schedules", name)
-        if rec is None:
-            not_found("Schedule", name)
+        rec = child_or_404(emu, acct, "schedules", "Schedule", name)
         del emu.arm()[rec["id"].lower()]
         for link in list_children(emu, acct["id"], "jobSchedules"):
             if link["properties"]["schedule"]["name"].lower() == name.lower():
@@ -772,15 +730,7 @@ def list_job_schedules(req):
         return 200, {"value": out}
 
 
-@route("arm", "GET", ACCOUNT_PATH + r"/jobSchedules/(?P<id>[^/]+)", AUTOMATION_API_VERSIONS)
-def get_job_schedule(req):
-    acct = get_account(req)
-    link_id = param(req, "id")
-    with req.emu.lock:
-        rec = get_child(req.emu, acct["id"], "jobSchedules", link_id)
-        if rec is None:
-            not_found("Job schedule", link_id)
-        return 200, public(rec)
+child_routes("jobSchedules", "Job schedule", key="id", routes=("get", "delete"))
 
 
 @route("arm", "PUT", ACCOUNT_PATH + r"/jobSchedules/(?P<id>[^/]+)", AUTOMATION_API_VERSIONS)
@@ -800,9 +750,7 @@ def put_job_schedule(req):
     with emu.lock:
         if get_child(emu, acct["id"], "jobSchedules", link_id) is not None:
             automation_error(409, "Conflict", f"A job schedule with the id '{link_id}' already exists.")
-        schedule = get_child(emu, acct["id"], "schedules", schedule_name)
-        if schedule is None:
-            not_found("Schedule", schedule_name)
+        schedule = child_or_404(emu, acct, "schedules", "Schedule", schedule_name)
         runbook = _runbook_or_404(emu, acct, runbook_name)
         for link in list_children(emu, acct["id"], "jobSchedules"):
             p = link["properties"]
@@ -814,22 +762,8 @@ def put_job_schedule(req):
                       "runbook": {"name": runbook["name"]}, "parameters": _string_parameters(props.get("parameters"))}
         if props.get("runOn"):
             link_props["runOn"] = str(props["runOn"])
-        rec = {"id": child_id(acct["id"], "jobSchedules", link_id), "name": link_id, "type": JOB_SCHEDULE_TYPE,
-               "properties": link_props}
-        emu.arm()[rec["id"].lower()] = rec
+        rec = add_child(emu, acct["id"], "jobSchedules", link_id, JOB_SCHEDULE_TYPE, properties=link_props)
         return 201, public(rec)
-
-
-@route("arm", "DELETE", ACCOUNT_PATH + r"/jobSchedules/(?P<id>[^/]+)", AUTOMATION_API_VERSIONS)
-def delete_job_schedule(req):
-    acct = get_account(req)
-    link_id = param(req, "id")
-    with req.emu.lock:
-        rec = get_child(req.emu, acct["id"], "jobSchedules", link_id)
-        if rec is None:
-            not_found("Job schedule", link_id)
-        del req.emu.arm()[rec["id"].lower()]
-        return 200, None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -851,22 +785,7 @@ def generate_webhook_uri(req):
     return 200, json.dumps(uri).encode(), {"Content-Type": "application/json; charset=utf-8"}
 
 
-@route("arm", "GET", ACCOUNT_PATH + r"/webhooks", AUTOMATION_API_VERSIONS)
-def list_webhooks(req):
-    acct = get_account(req)
-    with req.emu.lock:
-        return 200, {"value": [public(w) for w in list_children(req.emu, acct["id"], "webhooks")]}
-
-
-@route("arm", "GET", ACCOUNT_PATH + r"/webhooks/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
-def get_webhook(req):
-    acct = get_account(req)
-    name = param(req, "name")
-    with req.emu.lock:
-        rec = get_child(req.emu, acct["id"], "webhooks", name)
-        if rec is None:
-            not_found("Webhook", name)
-        return 200, public(rec)
+child_routes("webhooks", "Webhook")
 
 
 @route("arm", "PUT", ACCOUNT_PATH + r"/webhooks/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
@@ -891,10 +810,9 @@ def put_webhook(req):
             if not props.get("uri"):
                 automation_error(400, "BadRequest", "The uri of the webhook is required. Get one from generateUri first.")
             status = 201
-            rec = {"id": child_id(acct["id"], "webhooks", name), "name": name, "type": WEBHOOK_TYPE,
-                   "properties": {"creationTime": now, "lastInvokedTime": None, "lastModifiedBy": ""},
-                   "_uri": str(props["uri"])}
-            emu.arm()[rec["id"].lower()] = rec
+            rec = add_child(emu, acct["id"], "webhooks", name, WEBHOOK_TYPE,
+                            properties={"creationTime": now, "lastInvokedTime": None, "lastModifiedBy": ""},
+                            _uri=str(props["uri"]))
         p = rec["properties"]
         p.update({"isEnabled": bool(props.get("isEnabled", p.get("isEnabled", False))), "uri": "",
                   "expiryTime": iso(expiry_ts), "runbook": {"name": runbook["name"]}, "lastModifiedTime": now})
@@ -912,9 +830,7 @@ def patch_webhook(req):
     name = param(req, "name")
     _body, props = body_properties(req)
     with req.emu.lock:
-        rec = get_child(req.emu, acct["id"], "webhooks", name)
-        if rec is None:
-            not_found("Webhook", name)
+        rec = child_or_404(req.emu, acct, "webhooks", "Webhook", name)
         p = rec["properties"]
         if props.get("isEnabled") is not None:
             p["isEnabled"] = bool(props["isEnabled"])
@@ -926,18 +842,6 @@ def patch_webhook(req):
             p["description"] = str(props["description"])
         p["lastModifiedTime"] = iso(req.emu.now())
         return 200, public(rec)
-
-
-@route("arm", "DELETE", ACCOUNT_PATH + r"/webhooks/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
-def delete_webhook(req):
-    acct = get_account(req)
-    name = param(req, "name")
-    with req.emu.lock:
-        rec = get_child(req.emu, acct["id"], "webhooks", name)
-        if rec is None:
-            not_found("Webhook", name)
-        del req.emu.arm()[rec["id"].lower()]
-        return 200, None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -962,22 +866,7 @@ def _variable_view(rec):
     return view
 
 
-@route("arm", "GET", ACCOUNT_PATH + r"/variables", AUTOMATION_API_VERSIONS)
-def list_variables(req):
-    acct = get_account(req)
-    with req.emu.lock:
-        return 200, {"value": [_variable_view(v) for v in list_children(req.emu, acct["id"], "variables")]}
-
-
-@route("arm", "GET", ACCOUNT_PATH + r"/variables/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
-def get_variable(req):
-    acct = get_account(req)
-    name = param(req, "name")
-    with req.emu.lock:
-        rec = get_child(req.emu, acct["id"], "variables", name)
-        if rec is None:
-            not_found("Variable", name)
-        return 200, _variable_view(rec)
+child_routes("variables", "Variable", view=_variable_view)
 
 
 @route("arm", "PUT", ACCOUNT_PATH + r"/variables/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
@@ -993,9 +882,8 @@ def put_variable(req):
         status = 200
         if rec is None:
             status = 201
-            rec = {"id": child_id(acct["id"], "variables", name), "name": name, "type": VARIABLE_TYPE,
-                   "properties": {"creationTime": now, "isEncrypted": bool(props.get("isEncrypted", False))}}
-            emu.arm()[rec["id"].lower()] = rec
+            rec = add_child(emu, acct["id"], "variables", name, VARIABLE_TYPE,
+                            properties={"creationTime": now, "isEncrypted": bool(props.get("isEncrypted", False))})
         elif props.get("isEncrypted") is not None and bool(props["isEncrypted"]) != rec["properties"]["isEncrypted"]:
             automation_error(400, "BadRequest", "The encryption of an existing variable cannot be changed. Delete the "
                                                 "variable and create it again.")
@@ -1012,24 +900,10 @@ def patch_variable(req):
     name = param(req, "name")
     _body, props = body_properties(req)
     with req.emu.lock:
-        rec = get_child(req.emu, acct["id"], "variables", name)
-        if rec is None:
-            not_found("Variable", name)
+        rec = child_or_404(req.emu, acct, "variables", "Variable", name)
         if "value" in props:
             rec["_value"] = _variable_value(props["value"])
         if props.get("description") is not None:
             rec["properties"]["description"] = str(props["description"])
         rec["properties"]["lastModifiedTime"] = iso(req.emu.now())
         return 200, _variable_view(rec)
-
-
-@route("arm", "DELETE", ACCOUNT_PATH + r"/variables/(?P<name>[^/]+)", AUTOMATION_API_VERSIONS)
-def delete_variable(req):
-    acct = get_account(req)
-    name = param(req, "name")
-    with req.emu.lock:
-        rec = get_child(req.emu, acct["id"], "variables", name)
-        if rec is None:
-            not_found("Variable", name)
-        del req.emu.arm()[rec["id"].lower()]
-        return 200, None
