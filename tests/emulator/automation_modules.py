@@ -175,8 +175,9 @@ def add_child(emu, parent_id, segment, name, rtype, **fields):
 
 
 def child_routes(segment, kind, view=public, key="name", find=None, list_all=None, routes=("list", "get", "delete"),
-                 api_versions=AUTOMATION_API_VERSIONS):
-    """Register the plain ``routes`` of one kind of account child under ``ACCOUNT_PATH/{segment}``:
+                 api_versions=None):
+    """Register the plain ``routes`` of one kind of account child under ``ACCOUNT_PATH/{segment}``
+    (``api_versions``: the accepted api-versions, by default ``AUTOMATION_API_VERSIONS``):
 
     - ``list``: ``GET .../{segment}`` answers ``{"value": [view(rec), ...]}`` for ``list_all(emu, acct)``
       (default: the stored children, sorted by name);
@@ -188,6 +189,7 @@ def child_routes(segment, kind, view=public, key="name", find=None, list_all=Non
     if unknown:
         raise ValueError(f"child_routes({segment!r}): unknown routes {sorted(unknown)}")
     item_path = ACCOUNT_PATH + f"/{segment}/(?P<{key}>[^/]+)"
+    api_versions = AUTOMATION_API_VERSIONS if api_versions is None else api_versions
 
     def stored_child(emu, acct, name):
         return get_child(emu, acct["id"], segment, name)
