@@ -7,8 +7,17 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
+# Ansible finds the collection as m365.exo_automation through ANSIBLE_COLLECTIONS_PATH. In a checkout laid out
+# as <root>/ansible_collections/m365/exo_automation that is <root>; in a plain checkout `make venv` links the tree
+# to .collections/ansible_collections/m365/exo_automation.
+LAYOUT_ROOT := $(patsubst %/ansible_collections/m365/exo_automation,%,$(CURDIR))
+ifeq ($(LAYOUT_ROOT),$(CURDIR))
 COLLECTIONS := $(CURDIR)/.collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/m365/exo_automation
+else
+COLLECTIONS := $(LAYOUT_ROOT)
+COLLECTION_LINK :=
+endif
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
@@ -54,36 +63,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
+ifneq ($(COLLECTION_LINK),)
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn $(CURDIR) $@
+endif
 
 # Runs every step even when one fails, prints the time of each, and fails at the end if any failed.
 test: venv system-deps
-	@mkdir -p .build/logs; : > $(TIMES); failed=""; t0=$$(date +%s); declare -A bg; \
-	for step in $(BACKGROUND_STEPS); do \
-	  ( start=$$(date +%s); \
-	    if EXO_BUILD_DIR=$(CURDIR)/.build/$$step $(MAKE) --no-print-directory $$step > .build/logs/$$step.log 2>&1; \
-	    then result=ok; else result=FAILED; fi; \
-	    echo "$$result $$(( $$(date +%s) - start ))" > .build/logs/$$step.result ) & bg[$$step]=$$!; \
-	done; \
-	for step in $(TEST_STEPS); do \
-	  echo "=== make $$step"; \
-	  if [ -n "$${bg[$$step]:-}" ]; then \
-	    wait "$${bg[$$step]}" || true; cat .build/logs/$$step.log; \
-	    read -r result secs < .build/logs/$$step.result; note="(ran in the background)"; \
-	  else \
-	    start=$$(date +%s); note=""; \
-	    if $(MAKE) --no-print-directory $$step; then result=ok; else result=FAILED; fi; \
-	    secs=$$(( $$(date +%s) - start )); \
-	  fi; \
-	  [ "$$result" = ok ] || failed="$$failed $$step"; \
-	  printf '%-14s %5d s  %-6s %s\n' "$$step" "$$secs" "$$result" "$$note" >> $(TIMES); \
-	done; \
-	printf '%-14s %5d s\n' "total" "$$(( $$(date +%s) - t0 ))" >> $(TIMES); \
-	echo "=== make test: time per step"; cat $(TIMES); \
-	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
-	echo "make test: all checks passed"
+	TEST_STEPS="$(TEST_STEPS)" BACKGROUND_STEPS="$(BACKGROUND_STEPS)" TIMES=$(TIMES) MAKE="$(MAKE)" tests/utils/run_tests.sh
 
 units: venv
 	rm -rf $(BUILD_COLLECTION)/tests/output/coverage
@@ -117,17 +105,7 @@ lint: venv
 # runs one target.
 INTEGRATION_GROUPS ?= exo/automation/ exo/arm/,exo/graph/
 integration: venv
-	@mkdir -p .build/logs; i=0; pids=(); groups=(); \
-	for group in $(INTEGRATION_GROUPS); do \
-	  i=$$((i + 1)); groups+=("$$group"); \
-	  ( EXO_BUILD_DIR=$(CURDIR)/.build/integration-$$i $(ANSIBLE_TEST) integration $${group//,/ } \
-	      > .build/logs/integration-$$i.log 2>&1 ) & pids+=($$!); \
-	done; \
-	failed=0; for n in $${!pids[@]}; do \
-	  if wait "$${pids[$$n]}"; then result=ok; else result=FAILED; failed=1; fi; \
-	  echo "--- integration group $${groups[$$n]}: $$result"; cat .build/logs/integration-$$((n + 1)).log; \
-	done; \
-	exit $$failed
+	tests/utils/integration.sh $(INTEGRATION_GROUPS)
 test-integration: integration
 
 docs: venv
@@ -177,4 +155,4 @@ bench: venv
 	$(PY) -m tests.bench
 
 clean:
-	rm -rf $(VENV) $(COLLECTIONS) .build tests/output docs/build
+	rm -rf $(VENV) $(CURDIR)/.collections .build tests/output docs/build

@@ -24,7 +24,9 @@ import tempfile
 from tests.emulator.client import REPO_ROOT, EmulatorProcess
 
 PY = sys.executable
-COLLECTIONS = os.path.join(REPO_ROOT, ".collections")
+# `make bench` exports ANSIBLE_COLLECTIONS_PATH (.collections/ in a plain checkout, the root above
+# ansible_collections/ in a collection layout)
+COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.path.join(REPO_ROOT, ".collections")
 PKG = "ansible_collections.m365.exo_automation.plugins.modules."
 
 BARE = "import json, sys\nprint(json.dumps({'changed': False}))\n"

@@ -78,6 +78,18 @@ case "$command" in
         # ansible-test hands targets only a filtered environment; the Azure settings reach them as variables
         "$PY" "$REPO/tests/utils/integration_config.py" tests/integration/integration_config.yml.template \
             tests/integration/integration_config.yml
+        # ansible-test integration wants an SSH key pair. It takes one from the tree's tests/output/.tmp/ when
+        # there is one, and otherwise generates ~/.ansible/test/id_rsa, which two runs side by side on a new
+        # machine both try to write (one then fails). Each build copy gets a key of its own instead, so no
+        # run depends on, or writes, state in $HOME.
+        key=tests/output/.tmp/id_rsa
+        if [ ! -f "$key" ] || [ ! -f "$key.pub" ]; then
+            mkdir -p "$(dirname "$key")"
+            rm -f "$key" "$key.pub"
+            ssh-keygen -m PEM -q -t rsa -N '' -C ansible-test -f "$key"
+            # as ansible-test does: paramiko does not read the PKCS#8 header of newer ssh-keygen releases
+            sed -i -E 's/(BEGIN|END) PRIVATE KEY/\1 RSA PRIVATE KEY/' "$key"
+        fi
         exec "$BIN/ansible-test" integration --local --python 3.11 "$@"
         ;;
     sanity)
