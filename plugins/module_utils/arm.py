@@ -1,20 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) m365.exo_automation contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Helpers for Azure Resource Manager modules: reads that treat 404 as "absent", resource ids, model to dict,
-region lookup, and retry for eventual consistency (azure-core already retries throttling and 5xx)."""
+"""The Azure Resource Manager transport: which SDK client serves which API (:data:`CLIENTS`, built by
+``ExoModule.arm_client``), reads that treat 404 as "absent", SDK models as REST-shaped dicts, and the region list.
+azure-core's RetryPolicy retries throttling and 5xx; eventual consistency is waited out with
+module_utils.waiting."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import random
 import sys
-import time
-
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError, error_from_exception
 
 LOCATIONS_API_VERSION = "2022-12-01"
+
+# kind -> (module to import, client class). The one table of ARM clients; ExoModule.arm_client builds them.
+CLIENTS = {
+    "automation": ("azure.mgmt.automation", "AutomationClient"),
+    "msi": ("azure.mgmt.msi", "ManagedServiceIdentityClient"),
+    "resource": ("azure.mgmt.resource.resources", "ResourceManagementClient"),
+}
 
 
 def is_not_found(exc):
@@ -51,29 +56,21 @@ def read_scope(operations, list_all, resource_group=None, name=None):
 
 
 def to_dict(model):
-    """An SDK model as a plain dict with snake_case keys (None stays None)."""
+    """An SDK model in the REST shape (camelCase keys, ``properties`` nested, read-only values kept), whatever
+    generation of SDK made it: msrest-style models (azure-mgmt-msi) through ``serialize(keep_readonly=True)``,
+    the newer ones (azure-mgmt-automation, azure-mgmt-resource), which are REST-shaped mappings, through
+    ``as_dict()``. None stays None."""
     if model is None:
         return None
     if isinstance(model, dict):
         return model
+    serialize = getattr(model, "serialize", None)
+    if serialize is not None:
+        return serialize(keep_readonly=True)
     as_dict = getattr(model, "as_dict", None)
     if as_dict is not None:
         return as_dict()
     return dict(model)
-
-
-def resource_group_id(subscription_id, resource_group):
-    return "/subscriptions/%s/resourceGroups/%s" % (subscription_id, resource_group)
-
-
-def resource_id(subscription_id, resource_group, provider_type, name):
-    return "/subscriptions/%s/resourceGroups/%s/providers/%s/%s" % (subscription_id, resource_group,
-                                                                    provider_type, name)
-
-
-def same_id(a, b):
-    """ARM ids compare without regard to case."""
-    return (a or "").rstrip("/").lower() == (b or "").rstrip("/").lower()
 
 
 def list_locations(m):
@@ -100,67 +97,4 @@ def list_locations(m):
     return names or None
 
 
-# -- retry for eventual consistency ------------------------------------------------------------------
-def backoff_delays(base=1.0, cap=30.0, rng=None):
-    """Jittered exponential delays: full jitter over ``min(cap, base * 2**n)`` (never below base/2)."""
-    rng = rng or random.random
-    attempt = 0
-    while True:
-        ceiling = min(cap, base * (2 ** attempt))
-        yield max(base / 2.0, ceiling * rng())
-        attempt += 1
-
-
-def retry_call(fn, retryable, timeout, what, base=1.0, cap=30.0, sleep=time.sleep, clock=time.time, rng=None):
-    """Call ``fn()`` until it succeeds, retrying while ``retryable(exc)`` is true, within ``timeout`` seconds.
-
-    For eventual consistency only (a resource another API has just created); throttling and server errors
-    are retried by azure-core's RetryPolicy already. ``retryable(exc)`` returns a reason string (truthy) or a
-    falsy value. A non-retryable error propagates at once; when the time is up, ModuleError says what was
-    waited for and why."""
-    deadline = clock() + timeout
-    delays = backoff_delays(base, cap, rng)
-    attempts = 0
-    while True:
-        attempts += 1
-        try:
-            return fn()
-        except Exception as exc:  # noqa: BLE001
-            reason = retryable(exc)
-            if not reason:
-                raise
-            delay = next(delays)
-            now = clock()
-            if now + delay > deadline:
-                err = error_from_exception(exc, what) or ModuleError("%s: %s" % (what, exc))
-                err.message = "%s; still failing after %d attempts in %d s (%s)" % (
-                    err.message.rstrip("."), attempts, int(timeout), reason)
-                err.hint = "Azure may need more time to replicate: raise timeout or re-run the task."
-                raise err
-            sleep(delay)
-
-
-def status_is(*statuses, **kwargs):
-    """A ``retryable`` predicate for retry_call: HTTP status in ``statuses`` (and, when given, the service
-    error code in ``codes`` or a substring of the message in ``messages``)."""
-    codes = kwargs.get("codes")
-    messages = kwargs.get("messages")
-
-    def check(exc):
-        status = getattr(exc, "status_code", None)
-        if status not in statuses:
-            return None
-        odata = getattr(exc, "error", None)
-        code = getattr(odata, "code", None)
-        text = str(getattr(exc, "message", "") or exc)
-        if codes and code not in codes and not (messages and any(m in text for m in messages)):
-            return None
-        if messages and not codes and not any(m in text for m in messages):
-            return None
-        return "HTTP %s%s" % (status, " %s" % code if code else "")
-
-    return check
-
-
-__all__ = ["backoff_delays", "get_or_none", "is_not_found", "list_locations", "resource_group_id",
-           "resource_id", "retry_call", "same_id", "status_is", "to_dict"]
+__all__ = ["CLIENTS", "get_or_none", "is_not_found", "list_locations", "read_scope", "to_dict"]

@@ -15,11 +15,11 @@ __metaclass__ = type
 import hashlib
 import json
 import re
-import time
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.arm import get_or_none, to_dict
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name
+from ansible_collections.m365.exo_automation.plugins.module_utils.waiting import TimedOut, poll
 
 POWERSHELL_GALLERY = "https://www.powershellgallery.com/api/v2"
 LATEST = "latest"
@@ -66,14 +66,6 @@ def enum_text(value):
     if value is None:
         return None
     return getattr(value, "value", value)
-
-
-def delays(first=1.0, cap=10.0):
-    """Polling delays: 1, 2, 4, 8, then ``cap`` seconds."""
-    delay = first
-    while True:
-        yield min(delay, cap)
-        delay = min(delay * 2, cap)
 
 
 # -- the Automation account ---------------------------------------------------------------------------
@@ -261,33 +253,31 @@ def import_hint(name, message):
     return "Fix the cause named by Azure, then re-run: a failed import is retried."
 
 
-def wait_for_import(read, what, timeout, name=None, sleep=None, clock=None):
+def wait_for_import(read, what, timeout, name=None, clock=None):
     """Poll ``read()`` (a module or package REST dict) until its provisioningState is Succeeded.
 
     A failed import raises ModuleError with Azure's error text; so does the timeout."""
-    sleep = sleep or time.sleep
-    clock = clock or time.time
-    deadline = clock() + timeout
-    pause = delays()
-    while True:
-        current = read()
-        state = import_state(current)
+
+    def failed(current):
         if current is None:
-            raise ModuleError("%s disappeared while waiting for its import" % what)
-        if state in IMPORT_SUCCEEDED:
-            return current
+            return ModuleError("%s disappeared while waiting for its import" % what)
+        state = import_state(current)
         if state in IMPORT_FAILED:
             message = import_error(current)
-            raise ModuleError("import of %s ended %s: %s" % (what, state, message or "Azure gave no error text"),
-                              code=(props(current).get("error") or {}).get("code"),
-                              hint=import_hint(name or what, message), details={"provisioning_state": state})
-        delay = next(pause)
-        if clock() + delay > deadline:
-            raise ModuleError("import of %s still %s after %d s; the import continues in Azure"
-                              % (what, state, int(timeout)),
-                              hint="Raise timeout, or re-run the task later: it waits for the running import.",
-                              details={"provisioning_state": state})
-        sleep(delay)
+            return ModuleError("import of %s ended %s: %s" % (what, state, message or "Azure gave no error text"),
+                               code=(props(current).get("error") or {}).get("code"),
+                               hint=import_hint(name or what, message), details={"provisioning_state": state})
+        return None
+
+    try:
+        return poll(read, lambda current: import_state(current) in IMPORT_SUCCEEDED, timeout, what, failed=failed,
+                    clock=clock)
+    except TimedOut as err:
+        state = import_state(err.state)
+        raise ModuleError("import of %s still %s after %d s; the import continues in Azure"
+                          % (what, state, int(timeout)),
+                          hint="Raise timeout, or re-run the task later: it waits for the running import.",
+                          details={"provisioning_state": state})
 
 
 def import_facts(obj, uri=None):
@@ -537,21 +527,13 @@ def job_status(obj):
     return enum_text(p.get("status"))
 
 
-def wait_for_job(read, timeout, sleep=None, clock=None):
+def wait_for_job(read, timeout, clock=None):
     """Poll ``read()`` (a job or test job REST dict) until it reaches a terminal status; returns
     ``(job, timed_out)``."""
-    sleep = sleep or time.sleep
-    clock = clock or time.time
-    deadline = clock() + timeout
-    pause = delays(first=1.0, cap=10.0)
-    while True:
-        job = read()
-        if job_status(job) in JOB_TERMINAL:
-            return job, False
-        delay = next(pause)
-        if clock() + delay > deadline:
-            return job, True
-        sleep(delay)
+    try:
+        return poll(read, lambda job: job_status(job) in JOB_TERMINAL, timeout, "job", clock=clock), False
+    except TimedOut as err:
+        return err.state, True
 
 
 def stream_id(item):

@@ -18,7 +18,7 @@ import json
 import re
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError
 
 UTC = datetime.timezone.utc
 

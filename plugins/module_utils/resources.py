@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import arm
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import parse_resource_id
 
 IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
@@ -53,9 +53,9 @@ def identity_facts(identity):
         "resource_group": parts.get("resource_group"),
         "location": d.get("location"),
         "tags": dict(d.get("tags") or {}),
-        "principal_id": d.get("principal_id") or props.get("principalId"),
-        "client_id": d.get("client_id") or props.get("clientId"),
-        "tenant_id": d.get("tenant_id") or props.get("tenantId"),
+        "principal_id": props.get("principalId"),
+        "client_id": props.get("clientId"),
+        "tenant_id": props.get("tenantId"),
     }
 
 
@@ -92,8 +92,8 @@ def user_identity_facts(rid, props):
         "id": rid,
         "name": parts.get("name"),
         "resource_group": parts.get("resource_group"),
-        "principal_id": props.get("principalId") or props.get("principal_id"),
-        "client_id": props.get("clientId") or props.get("client_id"),
+        "principal_id": props.get("principalId"),
+        "client_id": props.get("clientId"),
     }
 
 

@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 LOCATION_RE = re.compile(r"^[a-z][a-z0-9]{2,39}$")
@@ -43,11 +43,25 @@ def check_name(kind, value, option="name"):
     return value
 
 
-def check_guid(value, option, what="an id"):
-    if value is not None and not GUID_RE.match(str(value)):
-        raise ModuleError("%s '%s' is not valid: %s is a GUID like 00000000-0000-0000-0000-000000000000"
-                          % (option, value, what), option=option)
-    return value
+def is_guid(value):
+    return isinstance(value, str) and bool(GUID_RE.match(value.strip()))
+
+
+def looks_like_guid(value):
+    """A value that tries to be a GUID (hex and dashes only) but may be malformed."""
+    text = str(value).strip()
+    return bool(re.match(r"^[0-9a-fA-F-]{20,}$", text) or
+                re.match(r"^[0-9a-zA-Z]{6,10}(-[0-9a-zA-Z]{2,6}){3}-[0-9a-zA-Z]{8,14}$", text))
+
+
+def check_guid(value, option, what=None):
+    """``value`` stripped and lower-cased; ModuleError naming ``option`` when it is not a GUID (None passes)."""
+    if value is None:
+        return None
+    if not is_guid(value):
+        raise ModuleError("option '%s': '%s' is not a valid GUID (%sexpected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+                          % (option, value, "%s is a GUID; " % what if what else ""), option=option)
+    return value.strip().lower()
 
 
 def normalise_location(value, option="location"):
@@ -81,8 +95,21 @@ RESOURCE_ID_RE = re.compile(
 
 def parse_resource_id(value):
     """A top-level ARM resource id as a dict (subscription, resource_group, namespace, type, name) or None."""
-    m = RESOURCE_ID_RE.match((value or "").rstrip("/"))
+    m = RESOURCE_ID_RE.match(str(value or "").strip().rstrip("/"))
     return m.groupdict() if m else None
+
+
+def resource_group_id(subscription_id, resource_group):
+    return "/subscriptions/%s/resourceGroups/%s" % (subscription_id, resource_group)
+
+
+def resource_id(subscription_id, resource_group, provider_type, name):
+    return "%s/providers/%s/%s" % (resource_group_id(subscription_id, resource_group), provider_type, name)
+
+
+def same_id(a, b):
+    """ARM ids compare without regard to case."""
+    return (a or "").rstrip("/").lower() == (b or "").rstrip("/").lower()
 
 
 def user_identity_id(ref, subscription_id, resource_group, option="identity.user_assigned_identities"):
@@ -134,5 +161,6 @@ def check_tags(tags, option="tags"):
     return out
 
 
-__all__ = ["check_guid", "check_location_available", "check_name", "check_tags", "normalise_location",
-           "parse_resource_id", "user_identity_id", "NAME_RULES"]
+__all__ = ["GUID_RE", "NAME_RULES", "check_guid", "check_location_available", "check_name", "check_tags", "is_guid",
+           "looks_like_guid", "normalise_location", "parse_resource_id", "resource_group_id", "resource_id",
+           "same_id", "user_identity_id"]

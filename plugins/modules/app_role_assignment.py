@@ -167,16 +167,20 @@ assignments:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.graph import (
+from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
+from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     PRINCIPAL_WAIT_TIMEOUT,
-    GraphError,
     app_role_assignment_facts,
+    confirm,
+    get_service_principal,
     list_app_role_assignments,
     missing_resource_error,
     require_principal,
     resolve_app_roles,
     resolve_principal,
     resolve_resource,
+    retry_replication,
+    wait_for_principal,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
 
@@ -230,9 +234,9 @@ def run_module(m):
     current = []
     if principal_id and resource_id:
         if state == "present":
-            graph.wait_for_principal(principal_id, p["principal_wait_timeout"])
+            wait_for_principal(graph, principal_id, p["principal_wait_timeout"])
             current = list_app_role_assignments(graph, principal_id, resource_id)
-        elif graph.get_service_principal(principal_id, select="id") is not None:
+        elif get_service_principal(graph, principal_id, select="id") is not None:
             # nothing to wait for when removing: a principal Graph does not know holds no grants
             current = list_app_role_assignments(graph, principal_id, resource_id)
     have = dict((str(a.get("appRoleId")).lower(), a) for a in current)
@@ -270,7 +274,7 @@ def run_module(m):
     for rid in to_add:
         body = {"principalId": principal_id, "resourceId": resource_id, "appRoleId": rid}
         try:
-            graph.retry_replication(
+            retry_replication(
                 lambda body=body: graph.post(base, body), p["principal_wait_timeout"],
                 "granting %s to %s" % (values.get(rid) or rid, principal_id), option="principal")
         except GraphError as err:
@@ -278,7 +282,7 @@ def run_module(m):
                 raise
 
     expected = set(after_ids)
-    final = graph.confirm(
+    final = confirm(
         lambda: list_app_role_assignments(graph, principal_id, resource_id),
         lambda items: set(str(a.get("appRoleId")).lower() for a in items) == expected,
         "app roles of %s on %s" % (principal_id, resource.get("display_name") or resource_id))

@@ -86,8 +86,10 @@ resource:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.graph import (
+from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     app_role_assignment_facts,
+    find_service_principal_by_app_id,
+    get_service_principal,
     resolve_principal,
     resolve_resource,
 )
@@ -116,7 +118,7 @@ class RoleNames:
     def load(self, resource_ids):
         for rid in resource_ids:
             if rid and rid not in self.seen:
-                self.add(self.graph.get_service_principal(rid, select="id,appRoles") or {"id": rid})
+                self.add(get_service_principal(self.graph, rid, select="id,appRoles") or {"id": rid})
 
 
 def run_module(m):
@@ -141,9 +143,9 @@ def run_module(m):
         if principal["id"] is None:
             m.warn("option 'principal': %s" % principal["missing"])
             return result
-        sp = graph.get_service_principal(principal["id"], select="id,appId,displayName")
+        sp = get_service_principal(graph, principal["id"], select="id,appId,displayName")
         if sp is None:
-            other = graph.find_service_principal_by_app_id(principal["id"])
+            other = find_service_principal_by_app_id(graph, principal["id"])
             if other:
                 raise ModuleError(
                     "option 'principal': %s is the application (client) id of '%s', not its object id; use %s"

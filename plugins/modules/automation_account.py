@@ -330,13 +330,13 @@ diff:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils import arm
-from ansible_collections.m365.exo_automation.plugins.module_utils.diff import make_diff, tags_update
+from ansible_collections.m365.exo_automation.plugins.module_utils import arm, flow
+from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import (
     ACCOUNT_TYPE,
     ARM_TYPES,
-    account_diffable as diffable,
-    account_facts as facts,
+    account_diffable,
+    account_facts,
     resource_group_location,
     user_identity_facts,
 )
@@ -346,6 +346,8 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.validation imp
     check_tags,
     normalise_location,
     parse_resource_id,
+    resource_id,
+    same_id,
     user_identity_id,
 )
 
@@ -387,7 +389,7 @@ class IdentityPlan:
         wanted = []
         for ref in refs:
             rid = user_identity_id(ref, self.m.subscription_id(), self.rg, option)
-            if not any(arm.same_id(rid, w) for w in wanted):
+            if not any(same_id(rid, w) for w in wanted):
                 wanted.append(rid)
         has_user = want_type in ("user", "both")
         if refs and not has_user:
@@ -399,14 +401,14 @@ class IdentityPlan:
             final_ids = list(wanted)
             if not spec.get("exclusive", True):
                 final_ids += [u["id"] for u in self.current.get("user_assigned_identities") or []
-                              if not any(arm.same_id(u["id"], w) for w in wanted)]
+                              if not any(same_id(u["id"], w) for w in wanted)]
             if not final_ids:
                 raise ModuleError("%s is required with identity.type %s: list the user-assigned identities to "
                                   "attach (names, <resource group>/<name>, or resource ids)" % (option, want_type),
                                   option=option)
         added = [rid for rid in final_ids if rid.lower() not in current_users]
         removed = [u["id"] for key, u in current_users.items()
-                   if not any(arm.same_id(key, rid) for rid in final_ids)]
+                   if not any(same_id(key, rid) for rid in final_ids)]
         new_users = []
         for rid in final_ids:
             if rid.lower() in current_users:
@@ -430,6 +432,19 @@ class IdentityPlan:
         self.body = body
         return self
 
+    def rest(self):
+        """The identity as ARM returns it after the change (the prediction of check mode)."""
+        final = self.final
+        if final.get("type", "none") == "none":
+            return {"type": "None"}
+        out = {"type": ARM_TYPES[final["type"]], "principalId": final.get("principal_id"),
+               "tenantId": final.get("tenant_id")}
+        users = final.get("user_assigned_identities") or []
+        if users:
+            out["userAssignedIdentities"] = dict(
+                (u["id"], {"principalId": u.get("principal_id"), "clientId": u.get("client_id")}) for u in users)
+        return out
+
     def _existing_user_identity(self, rid, option):
         """Facts of a user-assigned identity about to be attached; ModuleError when it does not exist."""
         parts = parse_resource_id(rid)
@@ -447,105 +462,119 @@ class IdentityPlan:
                               % (option, parts["name"], rid),
                               hint="Create it first with m365.exo_automation.user_assigned_identity, or fix the "
                                    "name or resource group.", option=option)
-        return user_identity_facts(rid, {"principal_id": found.principal_id, "client_id": found.client_id})
+        return user_identity_facts(rid, {"principalId": found.principal_id, "clientId": found.client_id})
+
+
+class AutomationAccount(flow.Resource):
+    result_key = "automation_account"
+
+    def __init__(self, m):
+        super(AutomationAccount, self).__init__(m)
+        self.rg = check_name("resource_group", self.params["resource_group"], "resource_group")
+        self.name = check_name("automation_account", self.params["name"])
+        self.client = m.automation_client()
+
+    def read(self):
+        return arm.to_dict(arm.get_or_none(self.client.automation_account.get, self.rg, self.name))
+
+    def facts(self, obj):
+        return account_facts(obj)
+
+    def diffable(self, facts):
+        return account_diffable(facts)
+
+    def desired(self, current):
+        p = self.params
+        if p["state"] == "absent":
+            return None
+        location = normalise_location(p["location"])
+        tags = check_tags(p["tags"])
+        if current is None:
+            rg_location = resource_group_location(self.m, self.rg)
+            if location:
+                check_location_available(location, arm.list_locations(self.m))
+            else:
+                location = rg_location
+        elif location and location != (current.get("location") or "").replace(" ", "").lower():
+            raise ModuleError("automation account '%s' exists in %s; its location cannot change to %s"
+                              % (self.name, current["location"], location),
+                              hint="Use location %s, or create an account with another name." % current["location"],
+                              option="location")
+        identity = IdentityPlan(self.m, self.rg, account_facts(current) if current else None).resolve(p["identity"])
+        return {"location": location, "tags": tags, "identity": identity}
+
+    def plan(self, current, desired):
+        if desired is None:
+            return flow.Plan(flow.DELETE) if current is not None else flow.Plan()
+        if current is None:
+            return self._plan_create(desired)
+        return self._plan_update(current, desired)
+
+    def _plan_create(self, desired):
+        p = self.params
+        identity = desired["identity"]
+        properties = {"sku": {"name": p["sku"] or "Basic"}}
+        if p["public_network_access"] is not None:
+            properties["publicNetworkAccess"] = p["public_network_access"]
+        if p["disable_local_auth"] is not None:
+            properties["disableLocalAuth"] = p["disable_local_auth"]
+        body = {"location": desired["location"], "tags": desired["tags"] or {}, "properties": properties}
+        if identity.body is not None and identity.final["type"] != "none":
+            body["identity"] = dict(identity.body)
+            if "userAssignedIdentities" in body["identity"]:
+                body["identity"]["userAssignedIdentities"] = dict(
+                    (k, v) for k, v in body["identity"]["userAssignedIdentities"].items() if v is not None)
+        after = {
+            "id": resource_id(self.m.subscription_id(), self.rg, ACCOUNT_TYPE, self.name),
+            "name": self.name,
+            "location": desired["location"],
+            "tags": desired["tags"] or {},
+            "properties": dict(properties, state="Ok",
+                               publicNetworkAccess=properties.get("publicNetworkAccess", True),
+                               disableLocalAuth=properties.get("disableLocalAuth", False)),
+            "identity": identity.rest(),
+        }
+        return flow.Plan(flow.CREATE, after, body)
+
+    def _plan_update(self, current, desired):
+        p = self.params
+        identity = desired["identity"]
+        have = account_facts(current)
+        patch = {}
+        properties = {}
+        for option, key in (("public_network_access", "publicNetworkAccess"), ("disable_local_auth", "disableLocalAuth")):
+            if p[option] is not None and p[option] != have[option]:
+                properties[key] = p[option]
+        if p["sku"] is not None and p["sku"].lower() != (have["sku"] or "").lower():
+            properties["sku"] = {"name": p["sku"]}
+        if properties:
+            patch["properties"] = properties
+        tags_changed, new_tags = tags_update(have["tags"], desired["tags"], p["purge_tags"])
+        if tags_changed:
+            patch["tags"] = new_tags
+        if identity.changed:
+            patch["identity"] = identity.body
+        if not patch:
+            return flow.Plan()
+        after = dict(current, properties=dict(current.get("properties") or {}, **properties))
+        if tags_changed:
+            after["tags"] = new_tags
+        if identity.changed:
+            after["identity"] = identity.rest()
+        return flow.Plan(flow.UPDATE, after, patch)
+
+    def apply(self, plan):
+        accounts = self.client.automation_account
+        if plan.action == flow.CREATE:
+            accounts.create_or_update(self.rg, self.name, plan.body)
+        elif plan.action == flow.UPDATE:
+            accounts.update(self.rg, self.name, plan.body)
+        else:
+            accounts.delete(self.rg, self.name)
 
 
 def run_module(m):
-    p = m.params
-    rg = check_name("resource_group", p["resource_group"], "resource_group")
-    name = check_name("automation_account", p["name"])
-    location = normalise_location(p["location"])
-    tags = check_tags(p["tags"])
-    client = m.automation_client()
-
-    current = facts(arm.get_or_none(client.automation_account.get, rg, name))
-
-    if p["state"] == "absent":
-        if not current:
-            return {"changed": False, "automation_account": {}, "diff": make_diff({}, {})}
-        if not m.check_mode:
-            client.automation_account.delete(rg, name)
-        return {"changed": True, "automation_account": {}, "diff": make_diff(diffable(current), {})}
-
-    if not current:
-        return create(m, client, rg, name, location, tags)
-    return update(m, client, rg, name, current, location, tags)
-
-
-def create(m, client, rg, name, location, tags):
-    p = m.params
-    rg_location = resource_group_location(m, rg)
-    if location:
-        check_location_available(location, arm.list_locations(m))
-    else:
-        location = rg_location
-    plan = IdentityPlan(m, rg, None).resolve(p["identity"])
-    sku = p["sku"] or "Basic"
-    properties = {"sku": {"name": sku}}
-    if p["public_network_access"] is not None:
-        properties["publicNetworkAccess"] = p["public_network_access"]
-    if p["disable_local_auth"] is not None:
-        properties["disableLocalAuth"] = p["disable_local_auth"]
-    body = {"location": location, "tags": tags or {}, "properties": properties}
-    if plan.body is not None and plan.final["type"] != "none":
-        body["identity"] = dict(plan.body)
-        if "userAssignedIdentities" in body["identity"]:
-            body["identity"]["userAssignedIdentities"] = dict(
-                (k, v) for k, v in body["identity"]["userAssignedIdentities"].items() if v is not None)
-    if m.check_mode:
-        after = {
-            "id": arm.resource_id(m.subscription_id(), rg, ACCOUNT_TYPE, name),
-            "name": name,
-            "resource_group": rg,
-            "location": location,
-            "tags": tags or {},
-            "sku": sku,
-            "state": "Ok",
-            "public_network_access": True if p["public_network_access"] is None else p["public_network_access"],
-            "disable_local_auth": False if p["disable_local_auth"] is None else p["disable_local_auth"],
-            "creation_time": None,
-            "last_modified_time": None,
-            "identity": plan.final,
-        }
-    else:
-        after = facts(client.automation_account.create_or_update(rg, name, body))
-    return {"changed": True, "automation_account": after, "diff": make_diff({}, diffable(after))}
-
-
-def update(m, client, rg, name, current, location, tags):
-    p = m.params
-    if location and location != (current["location"] or "").replace(" ", "").lower():
-        raise ModuleError("automation account '%s' exists in %s; its location cannot change to %s"
-                          % (name, current["location"], location),
-                          hint="Use location %s, or create an account with another name." % current["location"],
-                          option="location")
-    plan = IdentityPlan(m, rg, current).resolve(p["identity"])
-    patch = {}
-    properties = {}
-    predicted = dict(current)
-
-    if p["sku"] is not None and p["sku"].lower() != (current["sku"] or "").lower():
-        properties["sku"] = {"name": p["sku"]}
-        predicted["sku"] = p["sku"]
-    for option, key in (("public_network_access", "publicNetworkAccess"), ("disable_local_auth", "disableLocalAuth")):
-        if p[option] is not None and p[option] != current[option]:
-            properties[key] = p[option]
-            predicted[option] = p[option]
-    if properties:
-        patch["properties"] = properties
-    tags_changed, new_tags = tags_update(current["tags"], tags, p["purge_tags"])
-    if tags_changed:
-        patch["tags"] = new_tags
-        predicted["tags"] = new_tags
-    if plan.changed:
-        patch["identity"] = plan.body
-        predicted["identity"] = plan.final
-
-    changed = bool(patch)
-    after = predicted
-    if changed and not m.check_mode:
-        after = facts(client.automation_account.update(rg, name, patch))
-    return {"changed": changed, "automation_account": after, "diff": make_diff(diffable(current), diffable(after))}
+    return flow.run(m, AutomationAccount(m))
 
 
 def main():

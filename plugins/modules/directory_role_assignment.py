@@ -151,16 +151,20 @@ exchange_online_accepted:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.graph import (
+from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
+from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     PRINCIPAL_WAIT_TIMEOUT,
-    GraphError,
+    confirm,
     directory_role_assignment_facts,
     exchange_online_accepts,
+    get_service_principal,
     list_directory_role_assignments,
     list_role_definitions,
     require_principal,
     resolve_directory_roles,
     resolve_principal,
+    retry_replication,
+    wait_for_principal,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
 
@@ -206,9 +210,9 @@ def run_module(m):
     everything = []
     if principal_id:
         if state == "present":
-            graph.wait_for_principal(principal_id, p["principal_wait_timeout"])
+            wait_for_principal(graph, principal_id, p["principal_wait_timeout"])
             everything = list_directory_role_assignments(graph, principal_id=principal_id)
-        elif graph.get_service_principal(principal_id, select="id") is not None:
+        elif get_service_principal(graph, principal_id, select="id") is not None:
             # nothing to wait for when removing: a principal Graph does not know holds no roles
             everything = list_directory_role_assignments(graph, principal_id=principal_id)
     current = at_scope(everything, scope)
@@ -250,7 +254,7 @@ def run_module(m):
         body = {"@odata.type": "#microsoft.graph.unifiedRoleAssignment", "roleDefinitionId": rid,
                 "principalId": principal_id, "directoryScopeId": scope}
         try:
-            graph.retry_replication(
+            retry_replication(
                 lambda body=body: graph.post("/roleManagement/directory/roleAssignments", body),
                 p["principal_wait_timeout"], "assigning %s to %s" % (name(rid), principal_id), option="principal")
         except GraphError as err:
@@ -258,7 +262,7 @@ def run_module(m):
                 raise
 
     expected = set(after_ids)
-    final = graph.confirm(
+    final = confirm(
         lambda: list_directory_role_assignments(graph, principal_id=principal_id),
         lambda items: set(str(a.get("roleDefinitionId")).lower() for a in at_scope(items, scope)) == expected,
         "Entra roles of %s at %s" % (principal_id, scope))

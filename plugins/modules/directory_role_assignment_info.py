@@ -83,7 +83,7 @@ exchange_online_accepted:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils.graph import (
+from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     directory_role_assignment_facts,
     exchange_online_accepts,
     list_directory_role_assignments,

@@ -136,16 +136,15 @@ diff:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils import arm
-from ansible_collections.m365.exo_automation.plugins.module_utils.diff import make_diff, tags_update
-from ansible_collections.m365.exo_automation.plugins.module_utils.resources import (
-    resource_group_facts as facts,
-)
+from ansible_collections.m365.exo_automation.plugins.module_utils import arm, flow
+from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
+from ansible_collections.m365.exo_automation.plugins.module_utils.resources import resource_group_facts
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
     check_location_available,
     check_name,
     check_tags,
     normalise_location,
+    resource_group_id,
 )
 
 ARGSPEC = dict(
@@ -160,60 +159,81 @@ ARGSPEC = dict(
 )
 
 
+class ResourceGroup(flow.Resource):
+    result_key = "resource_group"
+
+    def __init__(self, m):
+        super(ResourceGroup, self).__init__(m)
+        self.name = check_name("resource_group", self.params["name"])
+        self.client = m.resource_client()
+
+    def read(self):
+        return arm.to_dict(arm.get_or_none(self.client.resource_groups.get, self.name))
+
+    def facts(self, obj):
+        return resource_group_facts(obj)
+
+    def desired(self, current):
+        p = self.params
+        if p["state"] == "absent":
+            return None
+        location = normalise_location(p["location"])
+        tags = check_tags(p["tags"])
+        if current is None:
+            if not location:
+                raise ModuleError("location is required to create resource group '%s'" % self.name,
+                                  option="location")
+            check_location_available(location, arm.list_locations(self.m))
+        elif location and location != current["location"].replace(" ", "").lower():
+            raise ModuleError("resource group '%s' exists in %s; its location cannot change to %s"
+                              % (self.name, current["location"], location),
+                              hint="Use location %s, or create a group with another name." % current["location"],
+                              option="location")
+        return {"location": location, "tags": tags}
+
+    def plan(self, current, desired):
+        if desired is None:
+            if current is None:
+                return flow.Plan()
+            self._check_empty()
+            return flow.Plan(flow.DELETE)
+        if current is None:
+            body = {"location": desired["location"]}
+            if desired["tags"] is not None:
+                body["tags"] = desired["tags"]
+            after = {"id": resource_group_id(self.m.subscription_id(), self.name), "name": self.name,
+                     "location": desired["location"], "tags": desired["tags"] or {},
+                     "properties": {"provisioningState": "Succeeded"}, "managedBy": None}
+            return flow.Plan(flow.CREATE, after, body)
+        changed, new_tags = tags_update(current.get("tags"), desired["tags"], self.params["purge_tags"])
+        if not changed:
+            return flow.Plan()
+        return flow.Plan(flow.UPDATE, dict(current, tags=new_tags), {"tags": new_tags})
+
+    def _check_empty(self):
+        if self.params["force_delete_nonempty"]:
+            return
+        inside = [r.get("id") for r in self.client.resources.list_by_resource_group(self.name, top=20)]
+        if inside:
+            raise ModuleError("resource group '%s' still holds %d or more resources (%s); deleting it would "
+                              "delete them too" % (self.name, len(inside), ", ".join(inside[:5])),
+                              hint="Delete them first, or set force_delete_nonempty=true.",
+                              option="force_delete_nonempty")
+
+    def apply(self, plan):
+        groups = self.client.resource_groups
+        if plan.action == flow.CREATE:
+            groups.create_or_update(self.name, plan.body)
+        elif plan.action == flow.UPDATE:
+            groups.update(self.name, plan.body)
+        else:
+            poller = groups.begin_delete(self.name)
+            if self.params["wait"]:
+                self.m.wait_poller(poller, "deletion of resource group '%s'" % self.name)
+
+
 def run_module(m):
-    p = m.params
-    name = check_name("resource_group", p["name"])
-    location = normalise_location(p["location"])
-    tags = check_tags(p["tags"])
-    client = m.resource_client()
-
-    current = facts(arm.get_or_none(client.resource_groups.get, name))
-
-    if p["state"] == "absent":
-        if not current:
-            return {"changed": False, "resource_group": {}, "diff": make_diff({}, {})}
-        if not p["force_delete_nonempty"]:
-            inside = [r.get("id") for r in client.resources.list_by_resource_group(name, top=20)]
-            if inside:
-                raise ModuleError("resource group '%s' still holds %d or more resources (%s); deleting it would "
-                                  "delete them too" % (name, len(inside), ", ".join(inside[:5])),
-                                  hint="Delete them first, or set force_delete_nonempty=true.",
-                                  option="force_delete_nonempty")
-        if not m.check_mode:
-            poller = client.resource_groups.begin_delete(name)
-            if p["wait"]:
-                m.wait_poller(poller, "deletion of resource group '%s'" % name)
-        return {"changed": True, "resource_group": {}, "diff": make_diff(current, {})}
-
-    if not current:
-        if not location:
-            raise ModuleError("location is required to create resource group '%s'" % name, option="location")
-        check_location_available(location, arm.list_locations(m))
-        desired = {
-            "id": arm.resource_group_id(m.subscription_id(), name),
-            "name": name,
-            "location": location,
-            "tags": tags or {},
-            "provisioning_state": "Succeeded",
-            "managed_by": None,
-        }
-        if not m.check_mode:
-            body = {"location": location}
-            if tags is not None:
-                body["tags"] = tags
-            desired = facts(client.resource_groups.create_or_update(name, body))
-        return {"changed": True, "resource_group": desired, "diff": make_diff({}, desired)}
-
-    if location and location != current["location"].replace(" ", "").lower():
-        raise ModuleError("resource group '%s' exists in %s; its location cannot change to %s"
-                          % (name, current["location"], location),
-                          hint="Use location %s, or create a group with another name." % current["location"],
-                          option="location")
-    changed, new_tags = tags_update(current["tags"], tags, p["purge_tags"])
-    after = dict(current, tags=new_tags)
-    if changed and not m.check_mode:
-        after = facts(client.resource_groups.update(name, {"tags": new_tags}))
-    return {"changed": changed, "resource_group": after, "diff": make_diff(current, after)}
+    return flow.run(m, ResourceGroup(m))
 
 
 def main():

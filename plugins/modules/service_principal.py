@@ -152,11 +152,15 @@ created:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.graph import (
-    GraphError,
-    check_guid,
+from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
+from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
+    confirm,
+    find_service_principal_by_app_id,
+    find_service_principals_by_display_name,
+    get_service_principal,
     service_principal_facts,
 )
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_guid
 from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
 
 ARGSPEC = dict(
@@ -172,13 +176,13 @@ def find(m, graph):
     p = m.params
     if p["object_id"]:
         oid = check_guid(p["object_id"], "object_id")
-        sp = graph.get_service_principal(oid)
+        sp = get_service_principal(graph, oid)
         return sp, None, "object id %s" % oid
     if p["app_id"]:
         app_id = wellknown.app_id_for(p["app_id"]) or check_guid(p["app_id"], "app_id")
-        sp = graph.find_service_principal_by_app_id(app_id)
+        sp = find_service_principal_by_app_id(graph, app_id)
         if sp is None and p["state"] == "present" and app_id not in wellknown.FIRST_PARTY_APPS:
-            other = graph.get_service_principal(app_id, select="id,appId,displayName")
+            other = get_service_principal(graph, app_id, select="id,appId,displayName")
             if other is not None:
                 raise ModuleError(
                     "option 'app_id': %s is the object id of the service principal '%s', not an application id; use "
@@ -188,8 +192,8 @@ def find(m, graph):
     name = p["display_name"]
     app_id = wellknown.app_id_for(name)
     if app_id:
-        return graph.find_service_principal_by_app_id(app_id), app_id, "'%s' (appId %s)" % (name, app_id)
-    found = graph.find_service_principals_by_display_name(name)
+        return find_service_principal_by_app_id(graph, app_id), app_id, "'%s' (appId %s)" % (name, app_id)
+    found = find_service_principals_by_display_name(graph, name)
     if len(found) > 1:
         raise ModuleError("option 'display_name': %d service principals are named '%s'; use app_id or object_id "
                           "(%s)" % (len(found), name, ", ".join(sp.get("id") for sp in found)),
@@ -220,7 +224,7 @@ def run_module(m):
         if m.check_mode:
             return result
         graph.delete("/servicePrincipals/" + sp["id"])
-        graph.confirm(lambda: graph.get_service_principal(sp["id"], select="id"), lambda s: s is None,
+        confirm(lambda: get_service_principal(graph, sp["id"], select="id"), lambda s: s is None,
                       "deleting service principal %s" % sp["id"])
         return result
 
@@ -256,7 +260,7 @@ def run_module(m):
                      "multi-tenant / first-party application.")
         else:
             raise
-    sp = graph.confirm(lambda: graph.find_service_principal_by_app_id(app_id), lambda s: s is not None,
+    sp = confirm(lambda: find_service_principal_by_app_id(graph, app_id), lambda s: s is not None,
                        "creating the service principal of appId %s" % app_id)
     result["service_principal"] = service_principal_facts(sp)
     result["diff"] = {"before": {}, "after": summary(sp)}

@@ -159,11 +159,15 @@ principal:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.graph import (
-    check_guid,
+from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
+    find_service_principal_by_app_id,
+    find_service_principals_by_display_name,
+    get_service_principal,
     resolve_principal,
     service_principal_facts,
+    wait_for_principal,
 )
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_guid
 from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
 
 ARGSPEC = dict(
@@ -178,8 +182,8 @@ ARGSPEC = dict(
 def by_object_id(m, graph, object_id, option):
     timeout = m.params["wait_timeout"]
     if timeout and timeout > 0:
-        return [graph.wait_for_principal(object_id, timeout, option=option)]
-    sp = graph.get_service_principal(object_id)
+        return [wait_for_principal(graph, object_id, timeout, option=option)]
+    sp = get_service_principal(graph, object_id)
     return [sp] if sp else []
 
 
@@ -203,15 +207,15 @@ def run_module(m):
         found = by_object_id(m, graph, check_guid(p["object_id"], "object_id"), "object_id")
     elif p["app_id"]:
         app_id = wellknown.app_id_for(p["app_id"]) or check_guid(p["app_id"], "app_id")
-        sp = graph.find_service_principal_by_app_id(app_id)
+        sp = find_service_principal_by_app_id(graph, app_id)
         found = [sp] if sp else []
     else:
         app_id = wellknown.app_id_for(p["display_name"])
         if app_id:
-            sp = graph.find_service_principal_by_app_id(app_id)
+            sp = find_service_principal_by_app_id(graph, app_id)
             found = [sp] if sp else []
         else:
-            found = graph.find_service_principals_by_display_name(p["display_name"])
+            found = find_service_principals_by_display_name(graph, p["display_name"])
     result["service_principals"] = [service_principal_facts(sp) for sp in found]
     return result
 

@@ -151,12 +151,12 @@ diff:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils import arm
-from ansible_collections.m365.exo_automation.plugins.module_utils.diff import make_diff, tags_update
+from ansible_collections.m365.exo_automation.plugins.module_utils import arm, flow
+from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import (
     IDENTITY_TYPE,
-    identity_diffable as _diffable,
-    identity_facts as facts,
+    identity_diffable,
+    identity_facts,
     resource_group_location,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
@@ -164,6 +164,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.validation imp
     check_name,
     check_tags,
     normalise_location,
+    resource_id,
 )
 
 ARGSPEC = dict(
@@ -176,56 +177,70 @@ ARGSPEC = dict(
 )
 
 
-def run_module(m):
-    p = m.params
-    rg = check_name("resource_group", p["resource_group"], "resource_group")
-    name = check_name("user_assigned_identity", p["name"])
-    location = normalise_location(p["location"])
-    tags = check_tags(p["tags"])
-    client = m.msi_client()
+class UserAssignedIdentity(flow.Resource):
+    result_key = "identity"
 
-    current = facts(arm.get_or_none(client.user_assigned_identities.get, rg, name))
+    def __init__(self, m):
+        super(UserAssignedIdentity, self).__init__(m)
+        self.rg = check_name("resource_group", self.params["resource_group"], "resource_group")
+        self.name = check_name("user_assigned_identity", self.params["name"])
+        self.client = m.msi_client()
 
-    if p["state"] == "absent":
-        if not current:
-            return {"changed": False, "identity": {}, "diff": make_diff({}, {})}
-        if not m.check_mode:
-            client.user_assigned_identities.delete(rg, name)
-        return {"changed": True, "identity": {}, "diff": make_diff(current, {})}
+    def read(self):
+        return arm.to_dict(arm.get_or_none(self.client.user_assigned_identities.get, self.rg, self.name))
 
-    from azure.mgmt.msi.models import Identity, IdentityUpdate
+    def facts(self, obj):
+        return identity_facts(obj)
 
-    if not current:
-        rg_location = resource_group_location(m, rg)
-        if location:
-            check_location_available(location, arm.list_locations(m))
+    def diffable(self, facts):
+        return identity_diffable(facts)
+
+    def desired(self, current):
+        p = self.params
+        if p["state"] == "absent":
+            return None
+        location = normalise_location(p["location"])
+        tags = check_tags(p["tags"])
+        if current is None:
+            rg_location = resource_group_location(self.m, self.rg)
+            if location:
+                check_location_available(location, arm.list_locations(self.m))
+            else:
+                location = rg_location
+        elif location and location != (current.get("location") or "").replace(" ", "").lower():
+            raise ModuleError("identity '%s' exists in %s; its location cannot change to %s"
+                              % (self.name, current["location"], location),
+                              hint="Use location %s, or create an identity with another name." % current["location"],
+                              option="location")
+        return {"location": location, "tags": tags}
+
+    def plan(self, current, desired):
+        if desired is None:
+            return flow.Plan(flow.DELETE) if current is not None else flow.Plan()
+        if current is None:
+            after = {"id": resource_id(self.m.subscription_id(), self.rg, IDENTITY_TYPE, self.name),
+                     "name": self.name, "location": desired["location"], "tags": desired["tags"] or {},
+                     "properties": {"principalId": None, "clientId": None, "tenantId": self.m.tenant_id()}}
+            return flow.Plan(flow.CREATE, after, {"location": desired["location"], "tags": desired["tags"] or {}})
+        changed, new_tags = tags_update(current.get("tags"), desired["tags"], self.params["purge_tags"])
+        if not changed:
+            return flow.Plan()
+        return flow.Plan(flow.UPDATE, dict(current, tags=new_tags), {"tags": new_tags})
+
+    def apply(self, plan):
+        from azure.mgmt.msi.models import Identity, IdentityUpdate
+
+        identities = self.client.user_assigned_identities
+        if plan.action == flow.CREATE:
+            identities.create_or_update(self.rg, self.name, Identity(**plan.body))
+        elif plan.action == flow.UPDATE:
+            identities.update(self.rg, self.name, IdentityUpdate(**plan.body))
         else:
-            location = rg_location
-        after = {
-            "id": arm.resource_id(m.subscription_id(), rg, IDENTITY_TYPE, name),
-            "name": name,
-            "resource_group": rg,
-            "location": location,
-            "tags": tags or {},
-            "principal_id": None,
-            "client_id": None,
-            "tenant_id": m.tenant_id(),
-        }
-        if not m.check_mode:
-            after = facts(client.user_assigned_identities.create_or_update(
-                rg, name, Identity(location=location, tags=tags or {})))
-        return {"changed": True, "identity": after, "diff": make_diff({}, _diffable(after))}
+            identities.delete(self.rg, self.name)
 
-    if location and location != (current["location"] or "").replace(" ", "").lower():
-        raise ModuleError("identity '%s' exists in %s; its location cannot change to %s"
-                          % (name, current["location"], location),
-                          hint="Use location %s, or create an identity with another name." % current["location"],
-                          option="location")
-    changed, new_tags = tags_update(current["tags"], tags, p["purge_tags"])
-    after = dict(current, tags=new_tags)
-    if changed and not m.check_mode:
-        after = facts(client.user_assigned_identities.update(rg, name, IdentityUpdate(tags=new_tags)))
-    return {"changed": changed, "identity": after, "diff": make_diff(_diffable(current), _diffable(after))}
+
+def run_module(m):
+    return flow.run(m, UserAssignedIdentity(m))
 
 
 def main():

@@ -7,7 +7,8 @@ runbooks (draft, publish, test job) and jobs with their streams.
 Imports and jobs are scripted: ``fake.import_states`` is the provisioningState sequence each import goes through
 (one step per read); ``fake.failing`` names imports that end ``Failed``; ``fake.job_outcome(runbook, content,
 parameters)`` returns ``(status, exception, [(stream type, text), ...])`` and ``fake.job_polls`` is the number of
-reads a job stays ``Running``. Waiting uses ``time.sleep``, which the ``install`` replaces with a recorder.
+reads a job stays ``Running``. Waiting uses module_utils.waiting's clock, which ``install`` replaces with a fake
+one that records the delays in ``fake.sleeps``.
 
     fake = FakeAutomation.install(monkeypatch)
     fake.add_group("rg"); fake.add_account("rg", "aa-exo-automation")
@@ -23,6 +24,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.tests.unit.azure_fake import FakeAzure, _Poller, account_id
+from ansible_collections.m365.exo_automation.tests.unit.utils import install_clock
 
 GLOBAL_MODULES = {"PackageManagement": "1.0.0.1", "PowerShellGet": "1.0.0.1"}
 
@@ -407,7 +409,8 @@ class FakeAutomation(FakeAzure):
     @classmethod
     def install(cls, monkeypatch):
         fake = super(FakeAutomation, cls).install(monkeypatch)
-        monkeypatch.setattr(au.time, "sleep", fake.sleeps.append)
+        clock = install_clock(monkeypatch)
+        clock.sleeps = fake.sleeps
         return fake
 
 

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 import httpx
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown as wk
+from ansible_collections.m365.exo_automation.tests.unit.utils import FakeClock, install_clock  # noqa: F401
 
 BASE = "https://graph.example.test"
 V1 = "/v1.0"
@@ -236,17 +237,6 @@ class FakeTenant:
 SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class Obj:
@@ -298,7 +288,7 @@ def wire(monkeypatch, tenant, arm=None):
     from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphClient
     from ansible_collections.m365.exo_automation.tests.unit.fake_http import FakeCredential
 
-    clock = FakeClock()
+    clock = install_clock(monkeypatch)
     clock.retry_sleeps = []
     clock.warnings = []
     arm = arm or FakeArm()
@@ -311,7 +301,7 @@ def wire(monkeypatch, tenant, arm=None):
     def graph(self):
         if "graph" not in self._clients:
             client = GraphClient(FakeCredential(), BASE, ["https://graph.microsoft.com/.default"],
-                                 transport=tenant.transport(), sleep=clock.sleep, clock=clock.clock)
+                                 transport=tenant.transport())
             self._clients["graph"] = client
             self.add_closer(client.close)
         return self._clients["graph"]
@@ -321,4 +311,6 @@ def wire(monkeypatch, tenant, arm=None):
     monkeypatch.setattr(ExoModule, "subscription_id", lambda self: SUBSCRIPTION)
     monkeypatch.setattr(ExoModule, "automation_client", lambda self: arm.automation_client())
     monkeypatch.setattr(ExoModule, "msi_client", lambda self: arm.msi_client())
+    monkeypatch.setattr(ExoModule, "arm_client", lambda self, kind, subscription_id=None:
+                        arm.automation_client() if kind == "automation" else arm.msi_client())
     return clock

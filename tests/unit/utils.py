@@ -36,6 +36,34 @@ def _fail_json(self, msg, **kwargs):
     raise AnsibleFailJson(remove_values(kwargs, self.no_log_values))
 
 
+class FakeClock:
+    """A clock for module_utils.waiting: ``sleep`` records the delay and moves ``now`` on; nothing sleeps."""
+
+    def __init__(self, start=0.0):
+        self.time = start
+        self.sleeps = []
+
+    def now(self):
+        return self.time
+
+    def clock(self):
+        return self.time
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.time += seconds
+
+
+def install_clock(monkeypatch, clock=None, jitter=0.0):
+    """Make every wait of the collection use ``clock`` (a new FakeClock by default), without jitter."""
+    from ansible_collections.m365.exo_automation.plugins.module_utils import waiting
+
+    clock = clock or FakeClock()
+    monkeypatch.setattr(waiting, "CLOCK", clock)
+    monkeypatch.setattr(waiting, "JITTER", jitter)
+    return clock
+
+
 def run_module(monkeypatch, main, args, check_mode=False, diff=False):
     """Call ``main()`` with ``args``; returns the result dict (``failed: True`` for fail_json, ``warnings`` when
     the module warned)."""

@@ -6,8 +6,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import itertools
-
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
@@ -42,82 +40,6 @@ def test_get_or_none():
         arm.get_or_none(forbidden)
 
 
-def test_ids():
-    assert arm.same_id("/Subscriptions/A/resourcegroups/B/", "/subscriptions/a/resourceGroups/b")
-    assert not arm.same_id("/subscriptions/a/resourceGroups/b", "/subscriptions/a/resourceGroups/c")
-    assert arm.resource_id("s", "g", "Microsoft.X/y", "n") == "/subscriptions/s/resourceGroups/g/providers/Microsoft.X/y/n"
-
-
-def test_backoff_is_jittered_exponential_and_capped():
-    high = list(itertools.islice(arm.backoff_delays(base=1, cap=10, rng=lambda: 1.0), 6))
-    assert high == [1, 2, 4, 8, 10, 10]
-    low = list(itertools.islice(arm.backoff_delays(base=1, cap=10, rng=lambda: 0.0), 3))
-    assert low == [0.5, 0.5, 0.5]
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def time(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def test_retry_call_retries_named_conditions_until_success():
-    clock = Clock()
-    answers = [Status(404, "not yet"), Status(400, "Not a valid reference update."), "done"]
-
-    def call():
-        answer = answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    retryable = arm.status_is(404, 400, messages=["Not a valid reference update", "not yet"])
-    assert arm.retry_call(call, retryable, 60, "granting", sleep=clock.sleep, clock=clock.time,
-                          rng=lambda: 1.0) == "done"
-    assert clock.sleeps == [1.0, 2.0]
-
-
-def test_retry_call_does_not_retry_other_errors():
-    clock = Clock()
-
-    def call():
-        raise Status(403, "forbidden")
-
-    with pytest.raises(Status):
-        arm.retry_call(call, arm.status_is(404), 60, "x", sleep=clock.sleep, clock=clock.time)
-    assert clock.sleeps == []
-
-
-def test_retry_call_gives_up_at_the_deadline_with_a_clear_error():
-    clock = Clock()
-
-    def call():
-        raise Status(404, "Resource 'x' does not exist", code="Request_ResourceNotFound")
-
-    with pytest.raises(ModuleError) as err:
-        arm.retry_call(call, arm.status_is(404), 30, "waiting for the principal", sleep=clock.sleep,
-                       clock=clock.time, rng=lambda: 1.0)
-    assert sum(clock.sleeps) <= 30
-    text = str(err.value)
-    assert text.startswith("waiting for the principal: Resource 'x' does not exist; still failing after")
-    assert "HTTP 404 Request_ResourceNotFound" in text and "raise timeout" in text
-
-
-def test_status_is_with_codes():
-    check = arm.status_is(400, codes=["BadRequest"])
-    assert check(Status(400, code="BadRequest")) == "HTTP 400 BadRequest"
-    assert not check(Status(400, code="Other"))
-    assert not check(Status(500, code="BadRequest"))
-    assert not check(ValueError("x"))
-
-
 LOCATIONS = {"value": [{"name": "westeurope", "displayName": "West Europe"}, {"name": "eastus"}]}
 
 
@@ -136,7 +58,7 @@ def test_list_locations(monkeypatch, answer, expected):
         def fn(m):
             from azure.mgmt.resource.resources import ResourceManagementClient
 
-            m._clients["resource"] = ResourceManagementClient(
+            m._clients[("resource", m.subscription_id().lower())] = ResourceManagementClient(
                 FakeCredential(), m.subscription_id(), transport=transport, **m.arm_client_kwargs())
             seen["locations"] = arm.list_locations(m)
             return {"changed": False}

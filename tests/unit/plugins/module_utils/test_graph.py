@@ -32,19 +32,6 @@ class FakeCredential:
         return AccessToken("token-123", int(time.time()) + 3600)
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 class Server:
     """Scripted answers: ``answers`` is a list of (status, body, headers) or a callable(request)."""
 
@@ -80,11 +67,9 @@ def retry_sleeps(monkeypatch):
 
 
 def make(server, **kwargs):
-    clock = FakeClock()
     cred = FakeCredential()
     client = g.GraphClient(cred, BASE, ["https://graph.microsoft.com/.default"], transport=httpx.MockTransport(server),
-                           sleep=clock.sleep, clock=clock.clock, **kwargs)
-    client.fake_clock = clock
+                           **kwargs)
     client.fake_credential = cred
     return client
 
@@ -290,123 +275,6 @@ def test_throttling_beyond_the_retries_fails(retry_sleeps):
         client.close()
     assert info.value.status == 429
     assert len(server.requests) == 3
-
-
-# -- replication wait ----------------------------------------------------------------------------------
-def test_retry_replication_waits_with_capped_backoff_until_found(monkeypatch):
-    monkeypatch.setattr(g.random, "uniform", lambda a, b: 1.0)
-    server = Server(*([(404, graph_error_body("Request_ResourceNotFound", "nope"))] * 6 + [(200, {"id": "p"})]))
-    client = make(server)
-    try:
-        assert client.retry_replication(lambda: client.get("/servicePrincipals/p"), 600, "principal") == {"id": "p"}
-    finally:
-        client.close()
-    assert client.fake_clock.sleeps == [2.0, 4.0, 8.0, 16.0, 20.0, 20.0]
-
-
-def test_backoff_is_jittered_between_half_and_full():
-    client = g.GraphClient(FakeCredential(), BASE, [])
-    delays = [client.backoff(3) for dummy in range(50)]
-    assert all(8.0 <= d <= 16.0 for d in delays)
-    assert len(set(delays)) > 1
-
-
-def test_retry_replication_on_not_a_valid_reference_update():
-    server = Server((400, graph_error_body("Request_BadRequest", "Not a valid reference update.")), (201, {"id": "a"}))
-    client = make(server)
-    try:
-        assert client.retry_replication(lambda: client.post("/x", {}), 60, "grant") == {"id": "a"}
-    finally:
-        client.close()
-    assert len(client.fake_clock.sleeps) == 1
-
-
-def test_retry_replication_times_out_saying_replication_did_not_finish():
-    server = Server((404, graph_error_body("Request_ResourceNotFound", "Resource 'p' does not exist.")))
-    client = make(server)
-    try:
-        with pytest.raises(g.ReplicationTimeout) as info:
-            client.retry_replication(lambda: client.get("/servicePrincipals/p"), 30, "service principal p",
-                                     option="principal")
-    finally:
-        client.close()
-    text = info.value.format()
-    assert "replication did not finish" in text
-    assert "principal_wait_timeout=30" in text
-    assert info.value.option == "principal"
-    assert sum(client.fake_clock.sleeps) == pytest.approx(30)
-
-
-def test_retry_replication_does_not_retry_other_errors():
-    server = Server((403, graph_error_body("Authorization_RequestDenied", "denied")))
-    client = make(server)
-    try:
-        with pytest.raises(g.GraphError) as info:
-            client.retry_replication(lambda: client.get("/x"), 60, "x")
-    finally:
-        client.close()
-    assert info.value.status == 403
-    assert client.fake_clock.sleeps == []
-
-
-def test_wait_for_principal_explains_a_client_id():
-    def answer(request):
-        if request.url.path.endswith("/servicePrincipals/11111111-1111-1111-1111-111111111111"):
-            return (404, graph_error_body("Request_ResourceNotFound", "nope"))
-        assert request.url.params["$filter"] == "appId eq '11111111-1111-1111-1111-111111111111'"
-        return (200, {"value": [{"id": "22222222-2222-2222-2222-222222222222", "displayName": "mi-exo",
-                                 "appId": "11111111-1111-1111-1111-111111111111"}]})
-
-    server = Server(answer)
-    client = make(server)
-    try:
-        with pytest.raises(ModuleError) as info:
-            client.wait_for_principal("11111111-1111-1111-1111-111111111111", 600)
-    finally:
-        client.close()
-    msg = info.value.message
-    assert "application (client) id" in msg and "22222222-2222-2222-2222-222222222222" in msg and "mi-exo" in msg
-    assert client.fake_clock.sleeps == []  # failed at once, no replication wait
-
-
-def test_wait_for_principal_waits_for_a_new_identity():
-    state = {"calls": 0}
-
-    def answer(request):
-        if "$filter" in str(request.url):
-            return (200, {"value": []})
-        state["calls"] += 1
-        if state["calls"] < 3:
-            return (404, graph_error_body("Request_ResourceNotFound", "nope"))
-        return (200, {"id": "p1"})
-
-    client = make(Server(answer))
-    try:
-        assert client.wait_for_principal("p1", 600)["id"] == "p1"
-    finally:
-        client.close()
-    assert len(client.fake_clock.sleeps) == 2
-
-
-# -- confirmation reads ---------------------------------------------------------------------------------
-def test_confirm_needs_consecutive_consistent_reads():
-    reads = iter([False, True, False, True, True, True])
-    client = make(Server((200, {})))
-    calls = []
-
-    def read():
-        calls.append(1)
-        return next(reads)
-
-    assert client.confirm(read, lambda s: s, "grant") is True
-    assert len(calls) == 6
-
-
-def test_confirm_times_out():
-    client = make(Server((200, {})))
-    with pytest.raises(g.GraphError) as info:
-        client.confirm(lambda: False, lambda s: s, "grant X", timeout=10)
-    assert "did not show it consistently" in info.value.message
 
 
 # -- helpers --------------------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ def test_guid():
     with pytest.raises(ModuleError) as err:
         v.check_guid("abc", "principal", "the principal id")
     assert err.value.option == "principal" and "the principal id is a GUID" in str(err.value)
+    assert v.check_guid(" %s " % SUB.upper(), "subscription_id") == SUB.lower()
+    assert v.check_guid(None, "x") is None
 
 
 @pytest.mark.parametrize("given,expected", [("westeurope", "westeurope"), ("West Europe", "westeurope"),

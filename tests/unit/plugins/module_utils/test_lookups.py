@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) m365.exo_automation contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Resolution of principals, resources, app roles and Entra roles (module_utils/graph.py, wellknown.py)."""
+"""Resolution of principals, resources, app roles and Entra roles (module_utils/lookups.py, wellknown.py)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,10 +9,11 @@ __metaclass__ = type
 
 import json
 import os
+import re
 
 import pytest
 
-from ansible_collections.m365.exo_automation.plugins.module_utils import graph as g
+from ansible_collections.m365.exo_automation.plugins.module_utils import lookups as g
 from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown as wk
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 
@@ -113,21 +114,26 @@ def test_directory_role_bad_guid_and_unknown_guid():
 
 # -- resources ----------------------------------------------------------------------------------------------
 class FakeGraph:
+    """The service principals of a tenant, as GraphClient.get/list answer for them."""
+
     def __init__(self, sps):
         self.sps = sps
         self.calls = []
 
-    def find_service_principal_by_app_id(self, app_id):
-        self.calls.append(("appId", app_id))
-        return next((s for s in self.sps if s["appId"] == app_id), None)
+    def list(self, path, params=None):
+        assert path == "/servicePrincipals"
+        match = re.match(r"^(appId|displayName) eq '(.*)'$", params["$filter"])
+        field, value = match.group(1), match.group(2).replace("''", "'")
+        self.calls.append((field, value))
+        return [s for s in self.sps if s[field] == value]
 
-    def get_service_principal(self, object_id, select=None):
+    def get(self, path, params=None):
+        object_id = path.rsplit("/", 1)[1]
         self.calls.append(("id", object_id))
-        return next((s for s in self.sps if s["id"] == object_id), None)
-
-    def find_service_principals_by_display_name(self, name):
-        self.calls.append(("displayName", name))
-        return [s for s in self.sps if s["displayName"] == name]
+        found = next((s for s in self.sps if s["id"] == object_id), None)
+        if found is None:
+            raise GraphError("not found", status=404, code="Request_ResourceNotFound")
+        return found
 
 
 EXO_SP = {"id": "e0000000-0000-0000-0000-000000000001", "appId": wk.EXCHANGE_ONLINE_APP_ID,
@@ -207,10 +213,10 @@ class FakeModule:
             return table[key]
         return get
 
-    def automation_client(self):
-        return Obj(automation_account=Obj(get=self._getter(self.accounts)))
-
-    def msi_client(self):
+    def arm_client(self, kind, subscription_id=None):
+        self.built.append((kind, subscription_id))
+        if kind == "automation":
+            return Obj(automation_account=Obj(get=self._getter(self.accounts)))
         return Obj(user_assigned_identities=Obj(get=self._getter(self.identities)))
 
 
@@ -268,21 +274,7 @@ def test_unsupported_resource_type():
     assert "Microsoft.Compute/virtualMachines" in info.value.message
 
 
-def test_principal_in_another_subscription_builds_a_client_for_it(monkeypatch):
-    m = FakeModule(subscription="sub-other")
-    built = []
-
-    class Client:
-        def __init__(self, credential, subscription, **kwargs):
-            built.append((subscription, kwargs))
-            self.user_assigned_identities = Obj(get=lambda rg, name: Obj(principal_id="P-3", client_id="C-3"))
-
-        def close(self):
-            pass
-
-    m.require = lambda name: Obj(ManagedServiceIdentityClient=Client)
-    m.credential = lambda: "cred"
-    m.arm_client_kwargs = lambda: {"base_url": "https://arm"}
-    m.add_closer = lambda fn: None
+def test_principal_names_the_subscription_of_its_resource_id():
+    m = FakeModule(subscription="sub-other", identities={("rg-exo", "id-exo"): Obj(principal_id="P-3", client_id="C-3")})
     assert g.resolve_principal(m, UAI_ID)["id"] == "p-3"
-    assert built == [("sub-1", {"base_url": "https://arm"})]
+    assert m.built == [("msi", "sub-1")]

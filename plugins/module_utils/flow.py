@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one flow every managing module runs, and the one way lists are reconciled.
+
+A module describes its object with a :class:`Resource` subclass and hands it to :func:`run`:
+
+    read()                      the object as it is (REST shape), or None
+    desired(current)            what the task declares, validated (no write has happened yet)
+    plan(current, desired)      a Plan: the action (create / update / delete / None), what apply() sends, and
+                                the object as it will be (the prediction)
+    check mode                  returns facts(plan.after): the prediction
+    apply(plan)                 the SDK calls
+    read()                      again: the real result (not after a delete)
+    exit                        changed, diff (before/after of diffable(facts(...)), secrets masked) and
+                                result_key: facts(after)
+
+The prediction and the real result go through the same ``facts()``, so check mode and a real run return the
+same shape. Lists a module reconciles (app roles, Entra roles, job-schedule links, packages, tags) go through
+:func:`reconcile`, which keeps add / remove / keep apart and honours ``exclusive`` (remove what is not declared)
+and ``state: absent`` (remove every copy of what is declared).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.diff import make_diff
+
+CREATE = "create"
+UPDATE = "update"
+DELETE = "delete"
+
+
+class Plan:
+    """What a run will do. ``action`` is CREATE, UPDATE, DELETE or None (nothing to do); ``body`` is what
+    ``apply`` sends; ``after`` is the object as it will be after apply (None when it will not exist);
+    ``details`` holds anything else ``apply`` or ``extra`` needs."""
+
+    def __init__(self, action=None, after=None, body=None, **details):
+        self.action = action
+        self.after = after
+        self.body = body
+        self.details = details
+
+    @property
+    def changed(self):
+        return self.action is not None
+
+    def __repr__(self):
+        return "Plan(%r, body=%r, details=%r)" % (self.action, self.body, self.details)
+
+
+class Resource:
+    """One object a module manages. Subclasses define ``result_key`` and the methods below; ``self.m`` is the
+    ExoModule and ``self.params`` its parameters."""
+
+    result_key = None
+    secret_keys = ()
+
+    def __init__(self, m):
+        self.m = m
+        self.params = m.params
+
+    def read(self):
+        raise NotImplementedError
+
+    def desired(self, current):
+        """The declared object, or None for ``state: absent``. Validates input: raise ModuleError here, before
+        any write."""
+        raise NotImplementedError
+
+    def plan(self, current, desired):
+        raise NotImplementedError
+
+    def apply(self, plan):
+        raise NotImplementedError
+
+    def facts(self, obj):
+        """The returned facts of a REST-shaped object (``{}`` for None)."""
+        raise NotImplementedError
+
+    def diffable(self, facts):
+        """What --diff shows of the facts: what the user declares, without Azure-assigned values."""
+        return facts
+
+    def extra(self, plan, after):
+        """Result keys beside ``changed``, ``diff`` and ``result_key``."""
+        return {}
+
+
+def run(m, resource):
+    """Run the flow for ``resource`` (a :class:`Resource`) and return the module result."""
+    current = resource.read()
+    desired = resource.desired(current)
+    plan = resource.plan(current, desired)
+    if plan.changed and not m.check_mode:
+        resource.apply(plan)
+        # a deleted object may still be listed while Azure removes it (wait: false): it is gone for the task
+        after = None if plan.action == DELETE else resource.read()
+    elif plan.changed:
+        after = plan.after
+    else:
+        after = current
+    before_facts = resource.facts(current)
+    after_facts = resource.facts(after)
+    result = {
+        "changed": plan.changed,
+        resource.result_key: after_facts,
+        "diff": make_diff(resource.diffable(before_facts), resource.diffable(after_facts),
+                          secret_keys=resource.secret_keys),
+    }
+    result.update(resource.extra(plan, after))
+    return result
+
+
+class ListPlan:
+    """``add``: declared keys that are missing; ``remove``: current items to delete (every copy);
+    ``keep``: current items that stay (one per key)."""
+
+    def __init__(self, add, remove, keep):
+        self.add = add
+        self.remove = remove
+        self.keep = keep
+
+    @property
+    def changed(self):
+        return bool(self.add or self.remove)
+
+
+def reconcile(current, declared, key, exclusive=False, absent=False):
+    """Reconcile the ``current`` items of a list with the ``declared`` keys.
+
+    ``key(item)`` gives an item's key (compare in one case: lower-case ids). ``absent`` removes every current
+    item whose key is declared (duplicates included: Graph can hold two copies of one grant); otherwise missing
+    keys are added and, with ``exclusive``, items whose key is not declared are removed. Extra copies of a kept
+    key are removed too."""
+    declared = list(dict.fromkeys(declared))
+    wanted = set(declared)
+    seen = set()
+    remove, keep = [], []
+    for item in current:
+        k = key(item)
+        if absent:
+            (remove if k in wanted else keep).append(item)
+            continue
+        if k in wanted:
+            if k in seen:
+                remove.append(item)
+            else:
+                keep.append(item)
+                seen.add(k)
+        elif exclusive:
+            remove.append(item)
+        else:
+            keep.append(item)
+    add = [] if absent else [k for k in declared if k not in seen]
+    return ListPlan(add, remove, keep)
+
+
+__all__ = ["CREATE", "DELETE", "UPDATE", "ListPlan", "Plan", "Resource", "reconcile", "run"]

@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one way the collection waits: :func:`retry` a call that fails for a named, passing reason, and
+:func:`poll` a read until its state is done. Graph replication, confirmation reads after a write, module and
+package imports, and jobs are configurations of these two; throttling and 5xx are retried by the SDKs' own
+retry policies at the transport, not here.
+
+One backoff (:func:`backoff`): a Fibonacci-like schedule from ``first`` (1, 2, 3, 5, 8 ... times ``first``),
+capped at ``cap`` and jittered down by up to ``JITTER`` so that parallel runs do not poll in step. It never
+doubles past a short wait: a 5 s import is seen at about 6 s, not 7 s.
+
+One clock (:data:`CLOCK`): ``time.monotonic`` and ``time.sleep``; tests pass a fake one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import random
+import time
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError, error_from_exception
+
+JITTER = 0.2
+
+
+class Clock:
+    """``now()`` (monotonic seconds) and ``sleep(seconds)``."""
+
+    def now(self):
+        return time.monotonic()
+
+    def sleep(self, seconds):
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+CLOCK = Clock()
+
+
+class TimedOut(ModuleError):
+    """A wait ran out of time. ``state`` is the last state :func:`poll` read (None for :func:`retry`)."""
+
+    def __init__(self, message, state=None, **kwargs):
+        super(TimedOut, self).__init__(message, **kwargs)
+        self.state = state
+
+
+def backoff(first=1.0, cap=5.0, rng=None):
+    """Delays in seconds: ``first`` times 1, 2, 3, 5, 8, ... capped at ``cap``, each shortened by up to
+    ``JITTER`` (never below half of ``first``)."""
+    rng = rng or random.random
+    a, b = 1, 2
+    while True:
+        delay = min(cap, first * a)
+        yield max(first / 2.0, delay * (1.0 - JITTER * rng()))
+        a, b = b, a + b
+
+
+def _pause(clock, delays, deadline):
+    """Sleep for the next delay, or return False when that would pass ``deadline``."""
+    delay = next(delays)
+    remaining = deadline - clock.now()
+    if remaining <= 0:
+        return False
+    clock.sleep(min(delay, remaining))
+    return True
+
+
+def retry(fn, when, timeout, what, first=1.0, cap=5.0, clock=None, hint=None, on_first=None):
+    """``fn()`` until it returns, within ``timeout`` seconds.
+
+    ``when(exc)`` returns a reason (a truthy string) to call again after ``exc``, or a falsy value to let the
+    exception propagate at once. ``on_first(exc)`` runs once after the first passing failure (to fail fast on
+    an input of the wrong kind). When the time is up, :class:`TimedOut` says what was waited for, for how long,
+    how often it was tried and the last reason, and keeps the HTTP status, code and request id of the last
+    error."""
+    clock = clock or CLOCK
+    started = clock.now()
+    deadline = started + timeout
+    delays = backoff(first, cap)
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - `when` decides
+            reason = when(exc)
+            if not reason:
+                raise
+            if attempts == 1 and on_first is not None:
+                on_first(exc)
+            if not _pause(clock, delays, deadline):
+                err = error_from_exception(exc) or ModuleError(str(exc))
+                raise TimedOut("%s: still failing after %d attempts in %d s (%s): %s"
+                               % (what, attempts, int(clock.now() - started), reason, err.message),
+                               status=err.status, code=err.code, request_id=err.request_id,
+                               hint=hint or "Azure may need more time: raise the timeout or re-run the task.",
+                               option=err.option)
+
+
+def poll(read, done, timeout, what, failed=None, consecutive=1, first=1.0, cap=5.0, clock=None, hint=None,
+         state_text=None):
+    """``read()`` until ``done(state)`` holds for ``consecutive`` reads in a row; returns the last state.
+
+    ``failed(state)`` returns an exception to raise (a terminal failure, such as an import that ended
+    ``Failed``) or None. Between agreeing reads the first delay is used; after a read that does not agree the
+    backoff goes on. When ``timeout`` seconds pass, :class:`TimedOut` carries the last state
+    (``state_text(state)`` says what it was)."""
+    clock = clock or CLOCK
+    started = clock.now()
+    deadline = started + timeout
+    delays = backoff(first, cap)
+    agreed = 0
+    while True:
+        state = read()
+        if failed is not None:
+            error = failed(state)
+            if error is not None:
+                raise error
+        if done(state):
+            agreed += 1
+            if agreed >= consecutive:
+                return state
+            if deadline - clock.now() <= 0:
+                break
+            clock.sleep(min(first, max(0.0, deadline - clock.now())))
+            continue
+        agreed = 0
+        if not _pause(clock, delays, deadline):
+            break
+    shown = state_text(state) if state_text is not None else None
+    raise TimedOut("%s: not done after %d s%s" % (what, int(clock.now() - started),
+                                                  " (%s)" % shown if shown else ""),
+                   state=state, hint=hint or "Raise timeout, or re-run the task later: it picks up the current state.")
+
+
+__all__ = ["CLOCK", "Clock", "TimedOut", "backoff", "poll", "retry"]
