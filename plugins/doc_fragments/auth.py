@@ -125,3 +125,29 @@ notes:
     E(AZURE_CLOUD_ENVIRONMENT) are read.
   - Throttling (HTTP 429) and server errors are retried by the Azure SDK, honouring C(Retry-After).
 '''
+
+    # The Python packages a module imports beside azure-identity, one section per SDK. A module lists the ones it
+    # uses after m365.exo_automation.auth, e.g. m365.exo_automation.auth.automation.
+    AUTOMATION = r'''
+options: {}
+requirements:
+  - azure-mgmt-automation >= 2.0.0
+'''
+
+    MSI = r'''
+options: {}
+requirements:
+  - azure-mgmt-msi >= 7.0.0
+'''
+
+    RESOURCE = r'''
+options: {}
+requirements:
+  - azure-mgmt-resource >= 23.2.0
+'''
+
+    GRAPH = r'''
+options: {}
+requirements:
+  - msgraph-sdk >= 1.20.0 (with its HTTP stack, msgraph-core and the kiota packages)
+'''

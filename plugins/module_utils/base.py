@@ -27,7 +27,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.errors import 
     hint_for,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils import arm
-from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphClient
+from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphClient, lighten_http_imports
 from ansible_collections.m365.exo_automation.plugins.module_utils.auth import (
     AUTH_ARGSPEC,
     AuthError,
@@ -51,7 +51,7 @@ ARM_RETRY = {
 
 DEFAULT_TIMEOUT = 600
 
-# pip distribution names of the Python packages the modules import.
+# pip distribution names of the Python packages the modules import (the longest matching prefix wins).
 REQUIREMENTS = {
     "azure.identity": "azure-identity",
     "azure.core": "azure-core",
@@ -59,8 +59,27 @@ REQUIREMENTS = {
     "azure.mgmt.msi": "azure-mgmt-msi",
     "azure.mgmt.resource": "azure-mgmt-resource",
     "msgraph": "msgraph-sdk",
+    "msgraph_core": "msgraph-sdk",
     "kiota_abstractions": "msgraph-sdk",
+    "kiota_http": "msgraph-sdk",
+    "kiota_authentication_azure": "msgraph-sdk",
+    "httpx": "msgraph-sdk",
 }
+
+# What the Graph transport imports, checked before its first request.
+GRAPH_IMPORTS = ("msgraph", "httpx", "kiota_abstractions", "kiota_http", "kiota_authentication_azure", "msgraph_core")
+
+
+def pip_name_for(import_name):
+    """The pip distribution that provides ``import_name`` (``azure.mgmt.resource.resources`` ->
+    ``azure-mgmt-resource``), or None."""
+    parts = import_name.split(".")
+    for n in range(len(parts), 0, -1):
+        found = REQUIREMENTS.get(".".join(parts[:n]))
+        if found:
+            return found
+    return None
+
 
 class ExoModule:
     """Thin wrapper around AnsibleModule. The constructor only builds the AnsibleModule (argument parsing);
@@ -90,8 +109,10 @@ class ExoModule:
         try:
             return importlib.import_module(import_name)
         except ImportError:
-            pip_name = pip_name or REQUIREMENTS.get(import_name) or REQUIREMENTS.get(import_name.split(".")[0])
-            self.module.fail_json(msg=missing_required_lib(pip_name or import_name),
+            pip_name = pip_name or pip_name_for(import_name) or import_name
+            self._close()
+            self.module.fail_json(msg="%s (pip install %s, or pip install -r requirements.txt of the collection)"
+                                  % (missing_required_lib(pip_name), pip_name),
                                   exception=traceback.format_exc())
 
     # -- auth --------------------------------------------------------------------------------------
@@ -184,6 +205,9 @@ class ExoModule:
     def graph(self):
         """module_utils.graph.GraphClient on the cloud's Graph endpoint (msgraph-sdk's request adapter)."""
         if "graph" not in self._clients:
+            lighten_http_imports()
+            for name in GRAPH_IMPORTS:
+                self.require(name)
             cloud = self.cloud()
             client = GraphClient(self.credential(), cloud.graph_endpoint, [cloud.graph_scope], module=self)
             self._clients["graph"] = client

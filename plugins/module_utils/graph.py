@@ -32,6 +32,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.errors import 
 GRAPH_MAX_RETRIES = 6             # retries of 429/503/504 by the SDK retry handler
 MAX_PAGES = 500
 
+
 def odata_quote(value):
     """An OData string literal: ``it's`` -> ``'it''s'``."""
     return "'" + str(value).replace("'", "''") + "'"
@@ -115,7 +116,7 @@ class ReplicationTimeout(GraphError):
     """The wait for Graph replication ran out."""
 
 
-def _lighten_http_imports():
+def lighten_http_imports():
     """Skip two imports a module never uses, about 0.1 s of CPU per task together:
 
     * ``import httpx`` also imports httpx's command-line entry point, and with it click, rich and pygments when
@@ -163,7 +164,7 @@ class GraphClient:
         if self._adapter is not None:
             return
         if self.module is not None:
-            _lighten_http_imports()
+            lighten_http_imports()
         import asyncio
         import ssl
         from urllib.parse import urlsplit

@@ -27,6 +27,9 @@ options:
     type: str
 extends_documentation_fragment:
   - m365.exo_automation.auth
+  - m365.exo_automation.auth.automation
+  - m365.exo_automation.auth.msi
+  - m365.exo_automation.auth.graph
   - m365.exo_automation.attributes.info_module
 seealso:
   - module: m365.exo_automation.app_role_assignment

@@ -24,6 +24,7 @@ options:
 extends_documentation_fragment:
   - m365.exo_automation.account
   - m365.exo_automation.auth
+  - m365.exo_automation.auth.automation
   - m365.exo_automation.attributes.info_module
 seealso:
   - module: m365.exo_automation.automation_schedule

@@ -65,6 +65,7 @@ options:
 extends_documentation_fragment:
   - m365.exo_automation.account
   - m365.exo_automation.auth
+  - m365.exo_automation.auth.automation
   - m365.exo_automation.attributes
 notes:
   - In check mode no URI is generated; RV(webhook.uri) is returned only by a real run that creates the webhook.

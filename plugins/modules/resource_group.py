@@ -51,6 +51,7 @@ options:
     default: present
 extends_documentation_fragment:
   - m365.exo_automation.auth
+  - m365.exo_automation.auth.resource
   - m365.exo_automation.wait
   - m365.exo_automation.attributes
 notes:

@@ -46,6 +46,7 @@ options:
 extends_documentation_fragment:
   - m365.exo_automation.account
   - m365.exo_automation.auth
+  - m365.exo_automation.auth.automation
   - m365.exo_automation.wait
   - m365.exo_automation.attributes
 notes:

@@ -51,6 +51,7 @@ options:
     default: present
 extends_documentation_fragment:
   - m365.exo_automation.auth
+  - m365.exo_automation.auth.graph
   - m365.exo_automation.attributes
 notes:
   - A service principal is found by application id with
@@ -225,7 +226,7 @@ def run_module(m):
             return result
         graph.delete("/servicePrincipals/" + sp["id"])
         confirm(lambda: get_service_principal(graph, sp["id"], select="id"), lambda s: s is None,
-                      "deleting service principal %s" % sp["id"])
+                "deleting service principal %s" % sp["id"])
         return result
 
     if sp is not None:
@@ -261,7 +262,7 @@ def run_module(m):
         else:
             raise
     sp = confirm(lambda: find_service_principal_by_app_id(graph, app_id), lambda s: s is not None,
-                       "creating the service principal of appId %s" % app_id)
+                 "creating the service principal of appId %s" % app_id)
     result["service_principal"] = service_principal_facts(sp)
     result["diff"] = {"before": {}, "after": summary(sp)}
     return result

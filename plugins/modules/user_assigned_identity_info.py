@@ -29,6 +29,7 @@ options:
     type: dict
 extends_documentation_fragment:
   - m365.exo_automation.auth
+  - m365.exo_automation.auth.msi
   - m365.exo_automation.attributes.info_module
 seealso:
   - module: m365.exo_automation.user_assigned_identity

@@ -237,8 +237,6 @@ class FakeTenant:
 SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"
 
 
-
-
 class Obj:
     def __init__(self, **kw):
         self.__dict__.update(kw)

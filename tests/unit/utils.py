@@ -9,7 +9,18 @@ __metaclass__ = type
 
 from ansible.module_utils import basic
 from ansible.module_utils.common.parameters import remove_values
-from ansible.module_utils.testing import patch_module_args
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19 has no ansible.module_utils.testing
+    import contextlib
+    import json
+    from unittest import mock
+
+    @contextlib.contextmanager
+    def patch_module_args(args=None):
+        """Expose ``args`` to the AnsibleModule instances created in this context (as 2.19's helper does)."""
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}).encode()):
+            yield
 
 
 class AnsibleExitJson(Exception):

@@ -5,7 +5,7 @@
 #   tests/utils/ansible_test.sh integration [targets...]
 #   tests/utils/ansible_test.sh sanity [ansible-test args]
 #
-# ansible-test resolves symlinks, so the tree is copied (without .venv, .git, .collections, .build and test
+# ansible-test resolves symlinks, so the tree is copied (without .venv, .venv-2.16, .git, .collections, .build and test
 # output) to $EXO_BUILD_DIR/ansible_collections/m365/exo_automation (default: .build under the repository).
 # For integration, the Azure environment is passed through as it is. When neither EXO_EMULATOR_URL nor
 # AZURE_CLIENT_ID is set, a local emulator is started for the run and its /_emulator/health environment exported.
@@ -30,7 +30,7 @@ import shutil
 import sys
 
 src, dest = sys.argv[1], sys.argv[2]
-skip_top = {".venv", ".git", ".collections", ".build", ".pytest_cache", "htmlcov", ".emulator"}
+skip_top = {".venv", ".venv-2.16", ".git", ".collections", ".build", ".pytest_cache", "htmlcov", ".emulator"}
 ignore_any = shutil.ignore_patterns("__pycache__", "*.pyc", ".coverage", ".coverage.*")
 
 

@@ -146,8 +146,6 @@ def test_wait_for_import_times_out():
     assert sum(clock.sleeps) <= 20
 
 
-
-
 # -- runbook content ------------------------------------------------------------------------------------
 def test_content_compared_by_value():
     assert au.same_content("\ufeffa\r\nb\r\n\r\n", "a\nb")

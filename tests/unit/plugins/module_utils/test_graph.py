@@ -304,7 +304,7 @@ def test_module_runs_skip_unused_http_imports():
         "class Module:",
         "    pass",
         "c = g.GraphClient(Cred(), 'https://graph.example.test', ['s/.default'], module=Module())",
-        "g._lighten_http_imports()",
+        "g.lighten_http_imports()",
         "import httpx",
         "c._transport = httpx.MockTransport(lambda r: httpx.Response(200, json={'ok': True}))",
         "print(c.get('/x'))",

@@ -52,7 +52,7 @@ def test_retry_replication_times_out_saying_replication_did_not_finish(clock):
     try:
         with pytest.raises(g.ReplicationTimeout) as info:
             lookups.retry_replication(lambda: client.get("/servicePrincipals/p"), 30, "service principal p",
-                                     option="principal")
+                                      option="principal")
     finally:
         client.close()
     text = info.value.format()
