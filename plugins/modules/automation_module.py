@@ -200,6 +200,9 @@ diff:
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow
+from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import resource_id
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -218,65 +221,95 @@ ARGSPEC.update(
 )
 
 
-def diff_view(facts):
-    if not facts:
-        return {}
-    return dict((k, facts.get(k)) for k in ("name", "version", "provisioning_state") if k in facts)
+class AutomationModule(flow.Resource):
+    """A PowerShell 5.1 module of an Automation account (``Microsoft.Automation/automationAccounts/modules``)."""
+
+    result_key = "module"
+
+    def __init__(self, m):
+        super(AutomationModule, self).__init__(m)
+        p = self.params
+        au.check_account_options(p)
+        self.rg, self.account = p["resource_group"], p["account"]
+        self.name = au.check_module_name(p["name"])
+        self.version = au.check_version(p["version"])
+        self.link = au.content_link(self.name, self.version, p["source"], p["content_link"])
+        self.what = "module %s in account %s" % (self.name, self.account)
+        self.client = m.automation_client()
+        self.imported = False
+        self.applied = False
+
+    def _get(self):
+        return au.read(self.client.module.get, self.rg, self.account, self.name)
+
+    def _wait(self):
+        return au.wait_for_import(self._get, self.what, self.params["timeout"], name=self.name)
+
+    def read(self):
+        """The module as it is. Before any write, an import that is already running for the wanted version is
+        not started again: with ``wait`` it is waited for here (a read, no change), so the task returns the
+        module as the import leaves it."""
+        current = self._get()
+        p = self.params
+        if (not self.applied and current is not None and p["state"] == "present" and p["wait"]
+                and not self.m.check_mode and au.import_state(current) not in au.IMPORT_SUCCEEDED
+                and not au.import_needed(current, self.version, self.link["uri"], p["force"])[0]):
+            current = self._wait()
+        return current
+
+    def facts(self, obj):
+        # the address this task imported from, when Azure does not report it
+        return au.import_facts(obj, uri=self.link["uri"] if self.imported else None) or {}
+
+    def diffable(self, facts):
+        return dict((k, facts.get(k)) for k in ("name", "version", "provisioning_state") if k in facts)
+
+    def desired(self, current):
+        if self.params["state"] == "absent":
+            return None
+        return {"version": self.version, "contentLink": self.link}
+
+    def plan(self, current, desired):
+        if desired is None:
+            if current is None:
+                return flow.Plan(reason="not imported")
+            if au.props(current).get("isGlobal"):
+                self.m.warn("%s is a built-in global module; it cannot be removed" % self.what)
+                return flow.Plan(reason="built-in global module")
+            return flow.Plan(flow.DELETE, reason="removed")
+        needed, reason = au.import_needed(current, self.version, self.link["uri"], self.params["force"])
+        if not needed:
+            return flow.Plan(reason=reason)
+        self.imported = True
+        account = au.get_account(self.m, self.client, self.rg, self.account)
+        body = {"properties": {"contentLink": desired["contentLink"]}}
+        if account and account.get("location"):
+            body["location"] = account["location"]
+        mid = (current or {}).get("id") or "%s/modules/%s" % (
+            resource_id(self.m.subscription_id(), self.rg, ACCOUNT_TYPE, self.account), self.name)
+        # Azure accepts the import and runs it: the module is Creating, in the wanted version once it is done
+        after = {"id": mid, "name": self.name, "location": body.get("location"),
+                 "properties": {"isGlobal": False, "provisioningState": "Creating", "error": None,
+                                "version": None if self.version == au.LATEST else self.version,
+                                "contentLink": desired["contentLink"]}}
+        return flow.Plan(flow.UPDATE if current is not None else flow.CREATE, after, body, reason=reason)
+
+    def apply(self, plan):
+        self.applied = True
+        modules = self.client.module
+        if plan.action == flow.DELETE:
+            modules.delete(self.rg, self.account, self.name)
+            return
+        modules.create_or_update(self.rg, self.account, self.name, plan.body)
+        if self.params["wait"]:
+            self._wait()
+
+    def extra(self, plan, after):
+        return {"reason": plan.details["reason"]}
 
 
 def run_module(m):
-    p = m.params
-    au.check_account_options(p)
-    name = au.check_module_name(p["name"])
-    version = au.check_version(p["version"])
-    link = au.content_link(name, version, p["source"], p["content_link"])
-    rg, account = p["resource_group"], p["account"]
-    client = m.automation_client()
-    what = "module %s in account %s" % (name, account)
-
-    current = au.read(client.module.get, rg, account, name)
-    before = au.import_facts(current)
-
-    if p["state"] == "absent":
-        if current is None:
-            return {"changed": False, "module": {}, "reason": "not imported", "diff": {"before": {}, "after": {}}}
-        if au.props(current).get("isGlobal"):
-            m.warn("%s is a built-in global module; it cannot be removed" % what)
-            return {"changed": False, "module": before, "reason": "built-in global module",
-                    "diff": {"before": diff_view(before), "after": diff_view(before)}}
-        if not m.check_mode:
-            client.module.delete(rg, account, name)
-        return {"changed": True, "module": {}, "reason": "removed",
-                "diff": {"before": diff_view(before), "after": {}}}
-
-    needed, reason = au.import_needed(current, version, link["uri"], p["force"])
-    if not needed:
-        after = current
-        if p["wait"] and not m.check_mode and au.import_state(current) not in au.IMPORT_SUCCEEDED:
-            after = au.wait_for_import(lambda: au.read(client.module.get, rg, account, name), what, p["timeout"],
-                                       name=name)
-        facts = au.import_facts(after)
-        return {"changed": False, "module": facts, "reason": reason,
-                "diff": {"before": diff_view(before), "after": diff_view(facts)}}
-
-    account_obj = au.get_account(m, client, rg, account)
-    if m.check_mode:
-        facts = dict(before or {}, name=name, version=None if version == au.LATEST else version,
-                     provisioning_state="Creating", error=None, content_uri=link["uri"])
-        facts.setdefault("is_global", False)
-        return {"changed": True, "module": facts, "reason": reason,
-                "diff": {"before": diff_view(before), "after": diff_view(facts)}}
-
-    body = {"properties": {"contentLink": link}}
-    if account_obj and account_obj.get("location"):
-        body["location"] = account_obj["location"]
-    after = au.to_dict(client.module.create_or_update(rg, account, name, body))
-    if p["wait"]:
-        after = au.wait_for_import(lambda: au.read(client.module.get, rg, account, name), what, p["timeout"],
-                                   name=name)
-    facts = au.import_facts(after, uri=link["uri"])
-    return {"changed": True, "module": facts, "reason": reason,
-            "diff": {"before": diff_view(before), "after": diff_view(facts)}}
+    return flow.run(m, AutomationModule(m))
 
 
 def main():

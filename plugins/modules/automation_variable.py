@@ -19,7 +19,8 @@ description:
     type it was given, and compares plain values by value.
   - An encrypted value cannot be read back, so it cannot be compared. O(update_encrypted) says when it is written.
     With O(encrypted=true) the value is kept out of the task output and logs (no_log); it is also masked when the
-    variable turns out to be encrypted in Azure.
+    variable turns out to be encrypted in Azure. The log of the module's invocation never shows O(value); a plain
+    value is returned as it is.
 options:
   name:
     description: Name of the variable.
@@ -119,7 +120,7 @@ variable:
   type: dict
   contains:
     id:
-      description: Resource id (not known in check mode before the variable exists).
+      description: Resource id.
       returned: when the variable exists
       type: str
       sample: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exo/providers/Microsoft.Automation/\
@@ -167,18 +168,18 @@ diff:
   sample: {"before": {}, "after": {"name": "ExchangeOrganization", "value": "contoso.onmicrosoft.com", "encrypted": false}}
 '''
 
-import copy
-
-from ansible.module_utils.parsing.convert_bool import boolean
-
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow
+from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import resource_id
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
     name=dict(type="str", required=True),
-    value=dict(type="raw"),
+    # no_log from the start: the invocation log never shows a value; Variable() unmasks a plain one
+    value=dict(type="raw", no_log=True),
     encrypted=dict(type="bool"),
     update_encrypted=dict(type="str", choices=["always", "on_create"], default="on_create"),
     description=dict(type="str"),
@@ -189,117 +190,165 @@ ENCRYPTED = "(encrypted)"
 REPLACED = "(encrypted, replaced)"
 
 
-def diff_view(facts, replaced=False):
-    if not facts:
-        return {}
-    view = dict((k, facts.get(k)) for k in ("name", "value", "encrypted", "description"))
-    if facts.get("encrypted"):
-        view["value"] = REPLACED if replaced else ENCRYPTED
-    return view
+def value_strings(value):
+    """The strings AnsibleModule masks for a no_log ``value``: every string and number in it (not booleans)."""
+    if value is None or isinstance(value, bool):
+        return set()
+    if isinstance(value, dict):
+        return set().union(*[value_strings(v) for v in value.values()])
+    if isinstance(value, (list, tuple)):
+        return set().union(*[value_strings(v) for v in value])
+    text = str(value)
+    return {text} if text else set()
 
 
 def hide(m, value):
-    """Mask ``value`` (and every string and number in it, as no_log does) in everything the module returns."""
-    if value is None or isinstance(value, bool):
-        return
-    if isinstance(value, dict):
-        for item in value.values():
-            hide(m, item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            hide(m, item)
-    else:
-        text = str(value)
-        if text:
-            m.module.no_log_values.add(text)
-    if not isinstance(value, str):
+    """Mask ``value`` (every string and number in it, as no_log does, and its JSON text) in everything the module
+    returns."""
+    m.module.no_log_values.update(value_strings(value))
+    if value is not None and not isinstance(value, (str, bool)):
         m.module.no_log_values.add(assets.encode_value(value))
 
 
-def run_module(m):
-    p = m.params
-    au.check_account_options(p)
-    name = assets.check_name(p["name"], "variable")
-    rg, account = p["resource_group"], p["account"]
-    value_given = p["value"] is not None
-    text = assets.encode_value(p["value"]) if value_given else None
-    if p["encrypted"]:
-        hide(m, p["value"])
-    client = m.automation_client()
-
-    current = au.read(client.variable.get, rg, account, name)
-    before = assets.variable_facts(current)
-    if current is not None and before["encrypted"]:
-        hide(m, p["value"])
-
-    if p["state"] == "absent":
-        if current is not None and not m.check_mode:
-            client.variable.delete(rg, account, name)
-        return {"changed": current is not None, "variable": {}, "value_changed": False,
-                "diff": {"before": diff_view(before), "after": {}}}
-
-    if current is None:
-        if not value_given:
-            raise ModuleError("value is required to create variable %s" % name, option="value")
-        au.get_account(m, client, rg, account)
-        encrypted = bool(p["encrypted"])
-        body = {"name": name, "properties": {"value": text, "isEncrypted": encrypted,
-                                             "description": p["description"] or ""}}
-        if m.check_mode:
-            after = {"id": None, "name": name, "encrypted": encrypted, "value": None if encrypted else p["value"],
-                     "description": p["description"] or None, "creation_time": None, "last_modified_time": None}
-        else:
-            created = au.to_dict(client.variable.create_or_update(rg, account, name, body))
-            after = assets.variable_facts(au.read(client.variable.get, rg, account, name) or created)
-        return {"changed": True, "variable": after, "value_changed": True,
-                "diff": {"before": {}, "after": diff_view(after, replaced=True)}}
-
-    encrypted = before["encrypted"]
-    if p["encrypted"] is not None and p["encrypted"] != encrypted:
-        raise ModuleError("variable %s is %s; Azure cannot change the encryption of an existing variable"
-                          % (name, "encrypted" if encrypted else "not encrypted"), option="encrypted",
-                          hint="Delete it (state=absent) and create it again, or leave encrypted unset.")
-    if encrypted:
-        write_value = value_given and p["update_encrypted"] == "always"
-    else:
-        write_value = value_given and not assets.same_value(p["value"], au.props(current).get("value"))
-    description_changed = p["description"] is not None and (p["description"] or None) != before["description"]
-    changed = write_value or description_changed
-
-    after = copy.deepcopy(before)
-    if description_changed:
-        after["description"] = p["description"] or None
-    if write_value and not encrypted:
-        after["value"] = p["value"]
-    if changed and not m.check_mode:
-        if write_value:
-            body = {"name": name, "properties": {"value": text, "isEncrypted": encrypted,
-                                                 "description": (after["description"] or "")}}
-            saved = client.variable.create_or_update(rg, account, name, body)
-        else:
-            body = {"name": name, "properties": {"description": p["description"]}}
-            saved = client.variable.update(rg, account, name, body)
-        after = assets.variable_facts(au.read(client.variable.get, rg, account, name) or au.to_dict(saved))
-    return {"changed": changed, "variable": after, "value_changed": write_value,
-            "diff": {"before": diff_view(before), "after": diff_view(after, replaced=write_value)}}
-
-
-def value_is_secret():
-    """``encrypted=true`` in the task's arguments, read before AnsibleModule logs its invocation, so that the value
-    is no_log from the start."""
-    from ansible.module_utils import basic
-
+def unmask(m, value):
+    """Return a plain ``value`` as it is: take its strings out of the masked values, except strings another
+    secret (a no_log option or a credential) also has."""
+    others = set()
+    for option, spec in m.module.argument_spec.items():
+        if option != "value" and spec.get("no_log"):
+            others |= value_strings(m.params.get(option))
     try:
-        raw = basic._load_params() or {}  # pylint: disable=protected-access
-        return boolean(raw.get("encrypted"), strict=False)
-    except Exception:  # noqa: BLE001 - AnsibleModule reports unreadable arguments itself
-        return False
+        others |= set(m.auth_settings().secrets)
+    except ModuleError:
+        pass  # no credentials resolved, so none is masked
+    m.module.no_log_values.difference_update(value_strings(value) - others)
+
+
+class Variable(flow.Resource):
+    """A variable of an Automation account (``Microsoft.Automation/automationAccounts/variables``)."""
+
+    result_key = "variable"
+
+    def __init__(self, m):
+        super(Variable, self).__init__(m)
+        # a value the task does not call encrypted is returned as it is (and error texts stay readable);
+        # desired() masks it again when the variable turns out to be encrypted in Azure
+        if self.params["encrypted"]:
+            hide(m, self.params["value"])
+        else:
+            unmask(m, self.params["value"])
+        au.check_account_options(self.params)
+        self.rg, self.account = self.params["resource_group"], self.params["account"]
+        self.name = assets.check_name(self.params["name"], "variable")
+        self.client = m.automation_client()
+        self.saved = None
+
+    def read(self):
+        found = au.read(self.client.variable.get, self.rg, self.account, self.name)
+        # just written and not listed yet: the answer to the write
+        return found if found is not None else self.saved
+
+    def facts(self, obj):
+        return assets.variable_facts(obj)
+
+    def diffable(self, facts):
+        if not facts:
+            return {}
+        view = dict((k, facts.get(k)) for k in ("name", "value", "encrypted", "description"))
+        if facts.get("encrypted"):
+            view["value"] = ENCRYPTED
+        return view
+
+    def desired(self, current):
+        p = self.params
+        in_azure = bool(au.props(current).get("isEncrypted"))
+        if in_azure:
+            hide(self.m, p["value"])
+        if p["state"] == "absent":
+            return None
+        value_given = p["value"] is not None
+        text = assets.encode_value(p["value"]) if value_given else None
+        if current is None:
+            if not value_given:
+                raise ModuleError("value is required to create variable %s" % self.name, option="value")
+            encrypted = bool(p["encrypted"])
+        else:
+            encrypted = in_azure
+            if p["encrypted"] is not None and p["encrypted"] != encrypted:
+                raise ModuleError("variable %s is %s; Azure cannot change the encryption of an existing variable"
+                                  % (self.name, "encrypted" if encrypted else "not encrypted"), option="encrypted",
+                                  hint="Delete it (state=absent) and create it again, or leave encrypted unset.")
+        return {"value": p["value"], "text": text, "encrypted": encrypted, "description": p["description"]}
+
+    def plan(self, current, desired):
+        if desired is None:
+            return flow.Plan(flow.DELETE if current is not None else None, value_changed=False)
+        plan = self._plan_create(desired) if current is None else self._plan_update(current, desired)
+        plan.details["current"] = current
+        return plan
+
+    def _plan_create(self, desired):
+        au.get_account(self.m, self.client, self.rg, self.account)
+        properties = {"value": desired["text"], "isEncrypted": desired["encrypted"],
+                      "description": desired["description"] or ""}
+        after = {"id": "%s/variables/%s" % (resource_id(self.m.subscription_id(), self.rg, ACCOUNT_TYPE,
+                                                        self.account), self.name),
+                 "name": self.name, "properties": dict(properties)}
+        return flow.Plan(flow.CREATE, after, {"name": self.name, "properties": properties}, value_changed=True,
+                         method="put")
+
+    def _plan_update(self, current, desired):
+        p = self.params
+        have = au.props(current)
+        encrypted = desired["encrypted"]
+        given = desired["value"] is not None
+        if encrypted:
+            write_value = given and p["update_encrypted"] == "always"
+        else:
+            write_value = given and not assets.same_value(desired["value"], have.get("value"))
+        description = have.get("description") or None
+        description_changed = p["description"] is not None and (p["description"] or None) != description
+        if description_changed:
+            description = p["description"] or None
+        if not (write_value or description_changed):
+            return flow.Plan(value_changed=False)
+        properties = dict(have, description=description)
+        if write_value:
+            properties["value"] = desired["text"]
+            body = {"name": self.name, "properties": {"value": desired["text"], "isEncrypted": encrypted,
+                                                      "description": description or ""}}
+            method = "put"
+        else:
+            body = {"name": self.name, "properties": {"description": p["description"]}}
+            method = "patch"
+        return flow.Plan(flow.UPDATE, dict(current, properties=properties), body, value_changed=write_value,
+                         method=method)
+
+    def apply(self, plan):
+        variables = self.client.variable
+        if plan.action == flow.DELETE:
+            variables.delete(self.rg, self.account, self.name)
+        elif plan.details["method"] == "put":
+            self.saved = au.to_dict(variables.create_or_update(self.rg, self.account, self.name, plan.body))
+        else:
+            self.saved = au.to_dict(variables.update(self.rg, self.account, self.name, plan.body))
+
+    def extra(self, plan, after):
+        out = {"value_changed": plan.details["value_changed"]}
+        facts = self.facts(after)
+        if plan.details["value_changed"] and facts.get("encrypted"):
+            # a written encrypted value cannot be compared: the diff says it was replaced
+            out["diff"] = {"before": self.diffable(self.facts(plan.details.get("current"))),
+                           "after": dict(self.diffable(facts), value=REPLACED)}
+        return out
+
+
+def run_module(m):
+    return flow.run(m, Variable(m))
 
 
 def main():
-    spec = copy.deepcopy(ARGSPEC)
-    spec["value"]["no_log"] = value_is_secret()
-    ExoModule(argument_spec=spec, supports_check_mode=True).run(run_module)
+    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
 
 
 if __name__ == "__main__":

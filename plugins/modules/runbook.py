@@ -314,8 +314,10 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_guid, check_tags
+from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_guid, check_tags, resource_id
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -394,15 +396,6 @@ def type_matches(current, runbook_type, runtime_environment):
     return have_type == "PowerShell" and have_env.lower() in ("", "powershell-5.1")
 
 
-def diff_view(facts, content):
-    if not facts:
-        return {}
-    view = dict((k, facts.get(k)) for k in ("name", "type", "state", "description", "log_progress", "log_verbose",
-                                            "tags"))
-    view["content"] = au.content_lines(content)
-    return view
-
-
 def run_test_job(m, client, rg, account, name, runtime_environment):
     p = m.params
     body = {"parameters": au.job_parameters(p["test_parameters"])}
@@ -427,137 +420,183 @@ def run_test_job(m, client, rg, account, name, runtime_environment):
     return facts
 
 
-def run_module(m):
-    p = m.params
-    au.check_account_options(p)
-    name = p["name"]
-    if not au.RUNBOOK_NAME_RE.match(name or ""):
-        raise ModuleError("name '%s' is not a valid runbook name: up to 63 letters, digits, hyphens and "
-                          "underscores, starting with a letter" % name, option="name")
-    tags = check_tags(p["tags"])
-    rg, account = p["resource_group"], p["account"]
-    client = m.automation_client()
+class Runbook(flow.Resource):
+    """A PowerShell runbook of an Automation account. The object read and predicted is the runbook's REST dict
+    with one more key, ``content``: ``{"published": text, "draft": text}`` (None where there is none)."""
 
-    if p["state"] == "absent":
-        current = au.read(client.runbook.get, rg, account, name)
+    result_key = "runbook"
+
+    def __init__(self, m):
+        super(Runbook, self).__init__(m)
+        p = self.params
+        au.check_account_options(p)
+        self.rg, self.account, self.name = p["resource_group"], p["account"], p["name"]
+        if not au.RUNBOOK_NAME_RE.match(self.name or ""):
+            raise ModuleError("name '%s' is not a valid runbook name: up to 63 letters, digits, hyphens and "
+                              "underscores, starting with a letter" % self.name, option="name")
+        self.tags = check_tags(p["tags"])
+        self.client = m.automation_client()
+        self.written = None
+        self.saved = None
+        self.test_job = None
+        self.texts = {}  # content by its SHA-256: diffable() shows the content of the facts line by line
+
+    def read(self):
+        found = au.read(self.client.runbook.get, self.rg, self.account, self.name)
+        if found is None and self.written is not None:
+            found = self.saved  # just written and not listed yet: the answer to the write
+        if found is None:
+            return None
+        if self.written is not None:
+            # after the writes: the content is what this task saved and published
+            return dict(found, content=self.written)
+        published = draft = None
+        if self.params["state"] == "present":
+            published, draft = au.runbook_contents(self.client, self.rg, self.account, self.name, found)
+        return dict(found, content={"published": published, "draft": draft})
+
+    def _compared(self, obj):
+        """The content the task compares with: the published one, or the draft with publish=false."""
+        content = (obj or {}).get("content") or {}
+        return content.get("published" if self.params["publish"] else "draft")
+
+    def facts(self, obj):
+        if obj is None:
+            return {}
+        text = self._compared(obj)
+        facts = au.runbook_facts(dict((k, v) for k, v in obj.items() if k != "content"), content=text)
+        if facts["content_sha256"]:
+            self.texts[facts["content_sha256"]] = text
+        return facts
+
+    def diffable(self, facts):
+        if not facts:
+            return {}
+        view = dict((k, facts.get(k)) for k in ("name", "type", "state", "description", "log_progress",
+                                                "log_verbose", "tags"))
+        view["content"] = au.content_lines(self.texts.get(facts.get("content_sha256")))
+        return view
+
+    def desired(self, current):
+        p = self.params
+        if p["state"] == "absent":
+            return None
+        content = desired_content(p)
+        lint = au.lint_runbook(content) if (content is not None and p["lint"]) else []
+        for warning in lint:
+            self.m.warn("runbook %s: %s" % (self.name, warning))
         if current is None:
-            return {"changed": False, "runbook": {}, "content_changed": False, "published": False, "lint": [],
-                    "diff": {"before": {}, "after": {}}}
-        before = au.runbook_facts(current)
-        if not m.check_mode:
-            client.runbook.delete(rg, account, name)
-        return {"changed": True, "runbook": {}, "content_changed": False, "published": False, "lint": [],
-                "diff": {"before": diff_view(before, None), "after": {}}}
+            account = au.get_account(self.m, self.client, self.rg, self.account)
+        else:
+            account = current  # the runbook exists, so does its account
+        runbook_type, runtime_environment = runbook_kind(self.m, self.client, p, account)
+        if current is not None:
+            if not type_matches(current, runbook_type, runtime_environment):
+                raise ModuleError("runbook %s runs on %s; its type cannot change to %s"
+                                  % (self.name, au.runbook_type_of(current), p["type"]), option="type",
+                                  hint="Delete the runbook first (state=absent), or create one with another name.")
+        elif content is None:
+            raise ModuleError("one of content, src or template is required to create runbook %s" % self.name,
+                              option="content")
+        return {"content": content, "lint": lint, "runbook_type": runbook_type,
+                "runtime_environment": runtime_environment, "location": (account or {}).get("location")}
 
-    content = desired_content(p)
-    lint = au.lint_runbook(content) if (content is not None and p["lint"]) else []
-    for warning in lint:
-        m.warn("runbook %s: %s" % (name, warning))
+    def plan(self, current, desired):
+        if desired is None:
+            return flow.Plan(flow.DELETE if current is not None else None, content_changed=False, published=False,
+                             lint=[])
+        p = self.params
+        content = desired["content"]
+        have = (current or {}).get("content") or {"published": None, "draft": None}
+        compared = self._compared(current)
+        content_changed = content is not None and not au.same_content(content, compared)
+        # a new draft only for new content (publishing the current draft needs none)
+        save = content is not None and (current is None or (content_changed and
+                                                            not au.same_content(content, have["draft"])))
+        state = au.enum_text(au.props(current).get("state")) if current else None
+        publish = p["publish"] and (content_changed or state == "New")
 
-    current = au.read(client.runbook.get, rg, account, name)
-    account_obj = None
-    if current is None:
-        account_obj = au.get_account(m, client, rg, account)
-    else:
-        account_obj = current  # the runbook exists, so does its account
-    runbook_type, runtime_environment = runbook_kind(m, client, p, account_obj)
+        cp = au.props(current)
+        new_props = {}
+        for option, key in (("description", "description"), ("log_progress", "logProgress"),
+                            ("log_verbose", "logVerbose")):
+            if p[option] is not None and (current is None or p[option] != cp.get(key)):
+                new_props[key] = p[option]
+        tags_changed, new_tags = tags_update((current or {}).get("tags"), self.tags, p["purge_tags"])
+        patch = None
+        if current is not None and (new_props or tags_changed):
+            patch = {"properties": new_props}
+            if tags_changed:
+                patch["tags"] = new_tags
+        details = dict(content_changed=bool(content_changed or current is None), published=bool(publish),
+                       lint=desired["lint"], save=save, publish=publish, patch=patch,
+                       text=au.normalize_content(content) if save else None,
+                       runtime_environment=desired["runtime_environment"])
+        if current is not None and not (content_changed or publish or patch):
+            return flow.Plan(**details)
 
-    published = draft = None
-    if current is not None:
-        if not type_matches(current, runbook_type, runtime_environment):
-            raise ModuleError("runbook %s runs on %s; its type cannot change to %s"
-                              % (name, au.runbook_type_of(current), p["type"]), option="type",
-                              hint="Delete the runbook first (state=absent), or create one with another name.")
-        published, draft = au.runbook_contents(client, rg, account, name, current)
-    elif content is None:
-        raise ModuleError("one of content, src or template is required to create runbook %s" % name,
-                          option="content")
-
-    compared = published if p["publish"] else draft
-    content_changed = content is not None and not au.same_content(content, compared)
-    needs_save = content is not None and not au.same_content(content, draft)
-    state = au.enum_text(au.props(current).get("state")) if current else None
-    needs_publish = p["publish"] and (content_changed or state == "New")
-
-    before = au.runbook_facts(current, content=compared)
-    changed = current is None or content_changed or needs_publish
-
-    # properties and tags
-    cp = au.props(current)
-    new_props = {}
-    for option, key in (("description", "description"), ("log_progress", "logProgress"),
-                        ("log_verbose", "logVerbose")):
-        if p[option] is not None and (current is None or p[option] != cp.get(key)):
-            new_props[key] = p[option]
-    tags_changed, new_tags = tags_update((current or {}).get("tags"), tags, p["purge_tags"])
-    props_changed = current is not None and (bool(new_props) or tags_changed)
-    changed = changed or props_changed
-
-    after_obj = current
-    test_job = None
-    if m.check_mode:
-        after_obj = dict(current or {"name": name, "location": (account_obj or {}).get("location")})
+        # the runbook as it will be
         after_props = dict(cp)
+        body = None
         if current is None:
-            after_props.update(runbookType=runbook_type, runtimeEnvironment=runtime_environment,
-                               logProgress=False, logVerbose=False, state="New")
-        after_props.update(new_props)
-        if needs_publish:
-            after_props["state"] = "Published"
-        elif content_changed and not p["publish"] and after_props.get("state") == "Published":
-            after_props["state"] = "Edit"
-        after_obj["properties"] = after_props
-        after_obj["tags"] = new_tags
-    else:
-        if current is None:
-            body = {
-                "name": name,
-                "location": (account_obj or {}).get("location"),
-                "tags": new_tags,
-                "properties": {
-                    "runbookType": runbook_type,
-                    "logProgress": bool(p["log_progress"]),
-                    "logVerbose": bool(p["log_verbose"]),
-                    "draft": {},
-                },
-            }
-            if runtime_environment:
-                body["properties"]["runtimeEnvironment"] = runtime_environment
+            after = {"id": "%s/runbooks/%s" % (resource_id(self.m.subscription_id(), self.rg, ACCOUNT_TYPE,
+                                                           self.account), self.name),
+                     "name": self.name, "location": desired["location"]}
+            after_props.update(runbookType=desired["runbook_type"], logProgress=False, logVerbose=False,
+                               state="New")
+            if desired["runtime_environment"]:
+                after_props["runtimeEnvironment"] = desired["runtime_environment"]
+            body = {"name": self.name, "location": desired["location"], "tags": new_tags,
+                    "properties": {"runbookType": desired["runbook_type"], "logProgress": bool(p["log_progress"]),
+                                   "logVerbose": bool(p["log_verbose"]), "draft": {}}}
+            if desired["runtime_environment"]:
+                body["properties"]["runtimeEnvironment"] = desired["runtime_environment"]
             if p["description"] is not None:
                 body["properties"]["description"] = p["description"]
-            after_obj = au.to_dict(client.runbook.create_or_update(rg, account, name, body))
-            needs_save = True
-        elif props_changed:
-            body = {"properties": new_props} if new_props else {"properties": {}}
-            if tags_changed:
-                body["tags"] = new_tags
-            after_obj = au.to_dict(client.runbook.update(rg, account, name, body))
-        if needs_save:
-            poller = client.runbook_draft.begin_replace_content(rg, account, name, au.normalize_content(content))
-            if p["wait"] or needs_publish:
-                m.wait_poller(poller, "saving the draft of runbook %s" % name, timeout=p["timeout"])
-        if needs_publish and p["test_before_publish"]:
-            test_job = run_test_job(m, client, rg, account, name, runtime_environment)
-        if needs_publish:
+        else:
+            after = dict((k, v) for k, v in current.items() if k != "content")
+        after_props.update(new_props)
+        if publish:
+            after_props["state"] = "Published"
+        elif save and after_props.get("state") == "Published":
+            after_props["state"] = "Edit"
+        after["properties"] = after_props
+        after["tags"] = new_tags
+        draft = content if save else have["draft"]
+        after["content"] = {"published": content if publish else have["published"], "draft": draft}
+        return flow.Plan(flow.CREATE if current is None else flow.UPDATE, after, body, **details)
+
+    def apply(self, plan):
+        p, d = self.params, plan.details
+        client, rg, account, name = self.client, self.rg, self.account, self.name
+        if plan.action == flow.DELETE:
+            client.runbook.delete(rg, account, name)
+            return
+        self.written = plan.after["content"]
+        if plan.action == flow.CREATE:
+            self.saved = au.to_dict(client.runbook.create_or_update(rg, account, name, plan.body))
+        elif d["patch"]:
+            self.saved = au.to_dict(client.runbook.update(rg, account, name, d["patch"]))
+        if d["save"]:
+            poller = client.runbook_draft.begin_replace_content(rg, account, name, d["text"])
+            if p["wait"] or d["publish"]:
+                self.m.wait_poller(poller, "saving the draft of runbook %s" % name, timeout=p["timeout"])
+        if d["publish"] and p["test_before_publish"]:
+            self.test_job = run_test_job(self.m, client, rg, account, name, d["runtime_environment"])
+        if d["publish"]:
             poller = client.runbook.begin_publish(rg, account, name)
             if p["wait"]:
-                m.wait_poller(poller, "publishing runbook %s" % name, timeout=p["timeout"])
-        if changed and p["wait"]:
-            after_obj = au.read(client.runbook.get, rg, account, name) or after_obj
+                self.m.wait_poller(poller, "publishing runbook %s" % name, timeout=p["timeout"])
 
-    after_content = content if content is not None else compared
-    after = au.runbook_facts(after_obj, content=after_content)
-    result = {
-        "changed": changed,
-        "runbook": after,
-        "content_changed": bool(content_changed or (current is None)),
-        "published": bool(needs_publish),
-        "lint": lint,
-        "diff": {"before": diff_view(before, compared), "after": diff_view(after, after_content)},
-    }
-    if test_job is not None:
-        result["test_job"] = test_job
-    return result
+    def extra(self, plan, after):
+        out = dict((k, plan.details[k]) for k in ("content_changed", "published", "lint"))
+        if self.test_job is not None:
+            out["test_job"] = self.test_job
+        return out
+
+
+def run_module(m):
+    return flow.run(m, Runbook(m))
 
 
 def main():

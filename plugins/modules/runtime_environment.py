@@ -204,6 +204,9 @@ import re
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow
+from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import resource_id
 
 LINK_SPEC = dict(
     uri=dict(type="str", required=True),
@@ -231,6 +234,15 @@ ARGSPEC.update(
 )
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+
+
+def package_key(pkg):
+    """Packages are named without regard to case."""
+    return (pkg.get("name") or "").lower()
+
+
+def is_default(pkg):
+    return bool(au.props(pkg).get("default"))
 
 
 def env_facts(env, packages):
@@ -286,142 +298,206 @@ def string_map(value, option):
     return out
 
 
-def run_module(m):
-    p = m.params
-    au.check_account_options(p)
-    name = p["name"]
-    if not NAME_RE.match(name or ""):
-        raise ModuleError("name '%s' is not a valid runtime environment name: use up to 63 letters, digits, periods, "
-                          "hyphens and underscores, starting with a letter or digit" % name, option="name")
-    packages = desired_packages(p)
-    default_packages = string_map(p["default_packages"], "default_packages")
-    rg, account = p["resource_group"], p["account"]
-    client = m.automation_client()
-    what = "runtime environment %s in account %s" % (name, account)
+class RuntimeEnvironment(flow.Resource):
+    """A runtime environment of an Automation account with its packages. The object read and predicted is the
+    environment's REST dict with one more key, ``packages``: the REST dicts of its packages."""
 
-    current = au.read(client.runtime_environments.get, rg, account, name)
-    current_packages = []
-    if current is not None:
-        current_packages = au.read_list(client.package.list_by_runtime_environment, rg, account, name)
-    before = env_facts(current, current_packages)
+    result_key = "runtime_environment"
 
-    if p["state"] == "absent":
+    def __init__(self, m):
+        super(RuntimeEnvironment, self).__init__(m)
+        p = self.params
+        au.check_account_options(p)
+        self.rg, self.account, self.name = p["resource_group"], p["account"], p["name"]
+        if not NAME_RE.match(self.name or ""):
+            raise ModuleError("name '%s' is not a valid runtime environment name: use up to 63 letters, digits, "
+                              "periods, hyphens and underscores, starting with a letter or digit" % self.name,
+                              option="name")
+        self.packages = desired_packages(p)
+        self.default_packages = string_map(p["default_packages"], "default_packages")
+        self.what = "runtime environment %s in account %s" % (self.name, self.account)
+        self.client = m.automation_client()
+        self.applied = False
+
+    # -- reading ------------------------------------------------------------------------------------
+    def _get_package(self, pkg_name):
+        return lambda: au.read(self.client.package.get, self.rg, self.account, self.name, pkg_name)
+
+    def _wait(self, pkg_name):
+        return au.wait_for_import(self._get_package(pkg_name), "package %s of %s" % (pkg_name, self.what),
+                                  self.params["timeout"], name=pkg_name)
+
+    def read(self):
+        """The environment and its packages. Before any write, a listed package whose import is already running
+        (and would not be started again) is waited for here with ``wait``, in the order listed: a read, no
+        change."""
+        env = au.read(self.client.runtime_environments.get, self.rg, self.account, self.name)
+        if env is None:
+            return None
+        packages = au.read_list(self.client.package.list_by_runtime_environment, self.rg, self.account, self.name)
+        p = self.params
+        if not self.applied and p["state"] == "present" and p["wait"] and not self.m.check_mode:
+            by_key = dict((package_key(pk), i) for i, pk in enumerate(packages))
+            for pkg_name, version, link in self.packages:
+                i = by_key.get(pkg_name.lower())
+                if i is None or is_default(packages[i]) or au.import_state(packages[i]) in au.IMPORT_SUCCEEDED:
+                    continue
+                if not au.import_needed(packages[i], version, link["uri"], kind="package")[0]:
+                    packages[i] = self._wait(pkg_name)
+        return dict(env, packages=packages)
+
+    def facts(self, obj):
+        if obj is None:
+            return {}
+        # the packages listed first, in their order, then the others by name
+        order = dict((n.lower(), i) for i, (n, _v, _l) in enumerate(self.packages))
+        packages = sorted(obj.get("packages") or [],
+                          key=lambda pk: (order.get(package_key(pk), len(order)), package_key(pk)))
+        return env_facts(dict((k, v) for k, v in obj.items() if k != "packages"), packages)
+
+    def diffable(self, facts):
+        return diff_view(facts)
+
+    # -- what the task declares ---------------------------------------------------------------------
+    def desired(self, current):
+        p = self.params
+        if p["state"] == "absent":
+            return None
         if current is None:
-            return {"changed": False, "runtime_environment": {}, "packages_imported": [], "packages_removed": [],
-                    "diff": {"before": {}, "after": {}}}
-        if not m.check_mode:
-            client.runtime_environments.delete(rg, account, name)
-        return {"changed": True, "runtime_environment": {}, "packages_imported": [],
-                "packages_removed": [pk["name"] for pk in before["packages"] if not pk.get("default")],
-                "diff": {"before": diff_view(before), "after": {}}}
-
-    changed = False
-    env = current
-    if current is None:
-        if not p["runtime_version"]:
-            raise ModuleError("runtime_version is required to create %s: use one of %s"
-                              % (what, ", ".join(au.RUNTIME_VERSIONS[p["language"]])), option="runtime_version")
-        account_obj = au.get_account(m, client, rg, account)
-        body = {
-            "properties": {
-                "runtime": {"language": p["language"], "version": p["runtime_version"]},
-                "defaultPackages": default_packages or {},
-            },
-        }
-        if p["description"] is not None:
-            body["properties"]["description"] = p["description"]
-        if account_obj:
-            body["location"] = account_obj.get("location")
-        changed = True
-        if m.check_mode:
-            env = dict(body, name=name)
+            if not p["runtime_version"]:
+                raise ModuleError("runtime_version is required to create %s: use one of %s"
+                                  % (self.what, ", ".join(au.RUNTIME_VERSIONS[p["language"]])),
+                                  option="runtime_version")
         else:
-            env = au.to_dict(client.runtime_environments.create(rg, account, name, body))
-    else:
-        runtime = au.props(current).get("runtime") or {}
-        if (runtime.get("language") or "").lower() != p["language"].lower() or (
-                p["runtime_version"] and str(runtime.get("version")) != p["runtime_version"]):
-            raise ModuleError("%s runs %s %s; the runtime of an environment cannot change to %s %s"
-                              % (what, runtime.get("language"), runtime.get("version"), p["language"],
-                                 p["runtime_version"]),
-                              option="runtime_version",
-                              hint="Create an environment with another name (and move the runbooks to it), or "
-                                   "delete this one first.")
-        cp = au.props(current)
-        new_defaults = default_packages if default_packages is not None else dict(cp.get("defaultPackages") or {})
-        new_description = p["description"] if p["description"] is not None else cp.get("description")
-        defaults_differ = default_packages is not None and default_packages != dict(cp.get("defaultPackages") or {})
-        description_differs = p["description"] is not None and (p["description"] or "") != (cp.get("description") or "")
-        if defaults_differ or description_differs:
-            changed = True
-            props = dict(cp, defaultPackages=new_defaults)
-            if new_description is not None:
-                props["description"] = new_description
-            env = dict(current, properties=props)
-            if not m.check_mode:
-                if description_differs:
-                    body = {"location": current.get("location"),
-                            "properties": {"runtime": runtime, "defaultPackages": new_defaults,
-                                           "description": new_description}}
-                    if current.get("tags"):
-                        body["tags"] = current["tags"]
-                    env = au.to_dict(client.runtime_environments.create(rg, account, name, body))
-                else:
-                    env = au.to_dict(client.runtime_environments.update(
-                        rg, account, name, {"properties": {"defaultPackages": new_defaults}}))
+            runtime = au.props(current).get("runtime") or {}
+            if (runtime.get("language") or "").lower() != p["language"].lower() or (
+                    p["runtime_version"] and str(runtime.get("version")) != p["runtime_version"]):
+                raise ModuleError("%s runs %s %s; the runtime of an environment cannot change to %s %s"
+                                  % (self.what, runtime.get("language"), runtime.get("version"), p["language"],
+                                     p["runtime_version"]),
+                                  option="runtime_version",
+                                  hint="Create an environment with another name (and move the runbooks to it), or "
+                                       "delete this one first.")
+            defaults = dict((package_key(pk), pk) for pk in current["packages"] if is_default(pk))
+            for pkg_name, _version, _link in self.packages:
+                if pkg_name.lower() in defaults:
+                    raise ModuleError("packages: %s is a default package of %s; set its version with "
+                                      "default_packages" % (pkg_name, self.what), option="packages")
+        return {"description": p["description"], "default_packages": self.default_packages,
+                "packages": self.packages}
 
-    # packages, in the given order
-    by_name = dict(((pk.get("name") or "").lower(), pk) for pk in current_packages)
-    result_packages = dict(by_name)
-    imported, removed = [], []
+    # -- the plan -----------------------------------------------------------------------------------
+    def _env_id(self):
+        return "%s/runtimeEnvironments/%s" % (
+            resource_id(self.m.subscription_id(), self.rg, ACCOUNT_TYPE, self.account), self.name)
 
-    def read_package(pkg_name):
-        return lambda: au.read(client.package.get, rg, account, name, pkg_name)
+    def plan(self, current, desired):
+        if desired is None:
+            if current is None:
+                return flow.Plan(imported=[], removed=[])
+            removed = [pk.get("name") for pk in current["packages"] if not is_default(pk)]
+            return flow.Plan(flow.DELETE, imported=[], removed=removed)
+        if current is None:
+            env, body = self._plan_create(desired)
+            action, env_write, have = flow.CREATE, "create", []
+        else:
+            env, env_write, body = self._plan_update(current, desired)
+            action = flow.UPDATE if env_write else None
+            have = current["packages"]
 
-    for pkg_name, version, link in packages:
-        have = by_name.get(pkg_name.lower())
-        if have is not None and au.props(have).get("default"):
-            raise ModuleError("packages: %s is a default package of %s; set its version with default_packages"
-                              % (pkg_name, what), option="packages")
-        needed, _reason = au.import_needed(have, version, link["uri"], kind="package")
-        pkg_what = "package %s of %s" % (pkg_name, what)
-        if not needed:
-            if p["wait"] and not m.check_mode and au.import_state(have) not in au.IMPORT_SUCCEEDED:
-                result_packages[pkg_name.lower()] = au.wait_for_import(
-                    read_package(pkg_name), pkg_what, p["timeout"], name=pkg_name)
-            continue
-        changed = True
-        imported.append(pkg_name)
-        if m.check_mode:
-            result_packages[pkg_name.lower()] = {
-                "name": pkg_name,
-                "properties": {"version": None if version == au.LATEST else version, "provisioningState": "Creating",
-                               "contentLink": link, "default": False},
-            }
-            continue
-        body = {"properties": {"contentLink": link}}
-        created = au.to_dict(client.package.create_or_update(rg, account, name, pkg_name, body))
-        if p["wait"]:
-            created = au.wait_for_import(read_package(pkg_name), pkg_what, p["timeout"], name=pkg_name)
-        result_packages[pkg_name.lower()] = created
-
-    if p["purge_packages"]:
-        wanted = set(n.lower() for n, _v, _l in packages)
-        for key, have in sorted(by_name.items()):
-            if key in wanted or au.props(have).get("default"):
+        # packages: add the missing ones and re-import the outdated ones in the order listed; with
+        # purge_packages remove the others (never a default package)
+        listed = flow.reconcile([pk for pk in have if not is_default(pk)],
+                                [n.lower() for n, _v, _l in desired["packages"]], package_key,
+                                exclusive=self.params["purge_packages"])
+        kept = dict((package_key(pk), pk) for pk in listed.keep)
+        imports = []
+        for pkg_name, version, link in desired["packages"]:
+            if pkg_name.lower() in kept and \
+                    not au.import_needed(kept[pkg_name.lower()], version, link["uri"], kind="package")[0]:
                 continue
-            changed = True
-            removed.append(have.get("name"))
-            result_packages.pop(key, None)
-            if not m.check_mode:
-                client.package.delete(rg, account, name, have.get("name"))
+            imports.append((pkg_name, version, link))
+        removes = sorted(listed.remove, key=package_key)
+        if (imports or removes) and action is None:
+            action = flow.UPDATE
+        if action is None:
+            return flow.Plan(imported=[], removed=[])
 
-    order = [n.lower() for n, _v, _l in packages]
-    ordered = [result_packages[k] for k in order if k in result_packages]
-    ordered += [v for k, v in sorted(result_packages.items()) if k not in order]
-    after = env_facts(env, ordered)
-    return {"changed": changed, "runtime_environment": after, "packages_imported": imported,
-            "packages_removed": removed, "diff": {"before": diff_view(before), "after": diff_view(after)}}
+        gone = set(package_key(pk) for pk in removes) | set(n.lower() for n, _v, _l in imports)
+        packages = [pk for pk in have if package_key(pk) not in gone]
+        env_id = env.get("id") or self._env_id()
+        for pkg_name, version, link in imports:
+            # Azure accepts the import and runs it: Creating, in the wanted version once it is done
+            packages.append({"id": "%s/packages/%s" % (env_id, pkg_name), "name": pkg_name,
+                             "properties": {"default": False, "provisioningState": "Creating", "contentLink": link,
+                                            "version": None if version == au.LATEST else version}})
+        after = dict(env, id=env_id, packages=packages)
+        return flow.Plan(action, after, body, env_write=env_write, removes=removes,
+                         imports=[(n, {"properties": {"contentLink": link}}) for n, _v, link in imports],
+                         imported=[n for n, _v, _l in imports], removed=[pk.get("name") for pk in removes])
+
+    def _plan_create(self, desired):
+        p = self.params
+        account = au.get_account(self.m, self.client, self.rg, self.account)
+        properties = {"runtime": {"language": p["language"], "version": p["runtime_version"]},
+                      "defaultPackages": desired["default_packages"] or {}}
+        if desired["description"] is not None:
+            properties["description"] = desired["description"]
+        body = {"properties": properties}
+        if account:
+            body["location"] = account.get("location")
+        return dict(body, name=self.name), body
+
+    def _plan_update(self, current, desired):
+        """``(environment after, how it is written, request body)``: ``put`` (the description changes: the whole
+        environment, with its runtime), ``patch`` (only the default packages), or None."""
+        env = dict((k, v) for k, v in current.items() if k != "packages")
+        cp = au.props(current)
+        have_defaults = dict(cp.get("defaultPackages") or {})
+        new_defaults = desired["default_packages"] if desired["default_packages"] is not None else have_defaults
+        defaults_differ = new_defaults != have_defaults
+        description = desired["description"]
+        description_differs = description is not None and (description or "") != (cp.get("description") or "")
+        if not (defaults_differ or description_differs):
+            return env, None, None
+        properties = dict(cp, defaultPackages=new_defaults)
+        if not description_differs:
+            return dict(env, properties=properties), "patch", {"properties": {"defaultPackages": new_defaults}}
+        properties["description"] = description
+        body = {"location": current.get("location"),
+                "properties": {"runtime": cp.get("runtime") or {}, "defaultPackages": new_defaults,
+                               "description": description}}
+        if current.get("tags"):
+            body["tags"] = current["tags"]
+        return dict(env, properties=properties), "put", body
+
+    # -- the writes ---------------------------------------------------------------------------------
+    def apply(self, plan):
+        self.applied = True
+        envs, packages = self.client.runtime_environments, self.client.package
+        rg, account, name = self.rg, self.account, self.name
+        if plan.action == flow.DELETE:
+            envs.delete(rg, account, name)
+            return
+        write = plan.details["env_write"]
+        if write in ("create", "put"):  # a PUT of the whole environment
+            envs.create(rg, account, name, plan.body)
+        elif write == "patch":
+            envs.update(rg, account, name, plan.body)
+        # one import after the other, each waited for before the next (dependencies are listed first)
+        for pkg_name, body in plan.details["imports"]:
+            packages.create_or_update(rg, account, name, pkg_name, body)
+            if self.params["wait"]:
+                self._wait(pkg_name)
+        for pkg in plan.details["removes"]:
+            packages.delete(rg, account, name, pkg.get("name"))
+
+    def extra(self, plan, after):
+        return {"packages_imported": plan.details["imported"], "packages_removed": plan.details["removed"]}
+
+
+def run_module(m):
+    return flow.run(m, RuntimeEnvironment(m))
 
 
 def main():

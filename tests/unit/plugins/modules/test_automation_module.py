@@ -180,3 +180,35 @@ def test_info_lists_and_filters(monkeypatch, fake):
     assert result["modules"] == []
     result = run_module(monkeypatch, automation_module_info.main, dict(args, account="aa-not-there"))
     assert result["modules"] == []
+
+
+@pytest.mark.parametrize("existing", [None, "3.3.0"])
+def test_check_mode_predicts_what_a_real_run_returns(monkeypatch, fake, existing):
+    if existing:
+        fake.add_module(RG, AA, "ExchangeOnlineManagement", existing)
+    predicted = run(monkeypatch, True, version="3.4.0")
+    assert fake.writes == []
+    done = run(monkeypatch, version="3.4.0")
+    assert predicted["changed"] is done["changed"] is True
+    assert predicted["reason"] == done["reason"]
+    assert sorted(predicted["module"]) == sorted(done["module"])
+    for key in ("id", "name", "version", "error", "is_global", "content_uri"):
+        assert predicted["module"][key] == done["module"][key], key
+    # the prediction is the accepted import; the real run waited for it
+    assert (predicted["module"]["provisioning_state"], done["module"]["provisioning_state"]) == ("Creating", "Succeeded")
+    assert predicted["diff"] == done["diff"]
+
+
+def test_replacing_a_global_module_predicts_an_imported_one(monkeypatch, fake):
+    result = run(monkeypatch, True, name="PowerShellGet", version="2.2.5")
+    assert result["changed"] is True
+    assert result["module"]["is_global"] is False
+    assert result["module"]["version"] == "2.2.5"
+    assert result["module"]["id"] == account_id(RG, AA) + "/modules/PowerShellGet"
+
+
+def test_absent_without_the_module_is_not_imported(monkeypatch, fake):
+    result = run(monkeypatch, state="absent")
+    assert result["changed"] is False
+    assert result["module"] == {} and result["reason"] == "not imported"
+    assert result["diff"] == {"before": {}, "after": {}}

@@ -105,11 +105,38 @@ def test_encrypted_value_is_never_returned_or_logged(monkeypatch, fake):
     assert "value=NOT_LOGGING_PARAMETER" in " ".join(logged)
 
 
-def test_plain_value_is_logged_as_usual(monkeypatch, fake):
+def record_masked(monkeypatch):
+    """The values AnsibleModule masks in the result and its invocation, as the module exits."""
+    masked = set()
+    exit_ = ExoModule.exit
+
+    def record(self, result):
+        masked.update(self.module.no_log_values)
+        return exit_(self, result)
+
+    monkeypatch.setattr(ExoModule, "exit", record)
+    return masked
+
+
+def test_plain_value_is_returned_as_it_is_and_kept_out_of_the_log(monkeypatch, fake):
     logged = []
     monkeypatch.setattr(basic.AnsibleModule, "log", lambda self, msg, log_args=None: logged.append(msg))
-    run(monkeypatch, value="contoso.onmicrosoft.com")
-    assert "contoso.onmicrosoft.com" in " ".join(logged)
+    masked = record_masked(monkeypatch)
+    value = {"domain": "contoso.onmicrosoft.com", "days": 365, "flags": [True, "on"]}
+    result = run(monkeypatch, value=value)
+    assert result["variable"]["value"] == value
+    assert result["diff"]["after"]["value"] == value
+    # not masked in the result (nor in the invocation AnsibleModule adds to it)
+    assert not masked & {"contoso.onmicrosoft.com", "365", "on"}
+    # the invocation log is written before the module knows whether the value is a secret
+    assert "value=NOT_LOGGING_PARAMETER" in " ".join(logged)
+    assert "contoso.onmicrosoft.com" not in " ".join(logged)
+
+
+def test_a_plain_value_that_is_also_a_credential_stays_masked(monkeypatch, fake):
+    masked = record_masked(monkeypatch)
+    run(monkeypatch, value=SECRET, client_secret=SECRET)
+    assert SECRET in masked
 
 
 @pytest.mark.parametrize("update_encrypted,changed", [("on_create", False), ("always", True)])
@@ -127,14 +154,7 @@ def test_update_encrypted(monkeypatch, fake, update_encrypted, changed):
 
 
 def test_a_value_for_a_variable_that_is_encrypted_in_azure_is_masked(monkeypatch, fake):
-    masked = set()
-    exit_ = ExoModule.exit
-
-    def record(self, result):
-        masked.update(self.module.no_log_values)   # what AnsibleModule masks in the result and its invocation
-        return exit_(self, result)
-
-    monkeypatch.setattr(ExoModule, "exit", record)
+    masked = record_masked(monkeypatch)
     fake.add_variable(RG, AA, NAME, '"old-secret"', encrypted=True)
     result = run(monkeypatch, value={"token": SECRET, "flag": True}, update_encrypted="always")
     assert result["changed"] is True
@@ -170,6 +190,14 @@ def test_bad_name_fails_before_any_write(monkeypatch, fake):
     result = run(monkeypatch, name="a/b", value=1)
     assert result["failed"] and result["option"] == "name"
     assert fake.writes == []
+    # a plain value masks nothing in the error text
+    assert "1-128 characters" in result["msg"]
+
+
+def test_an_encrypted_value_is_masked_in_errors_too(monkeypatch, fake):
+    result = run(monkeypatch, name="a/b", value=SECRET, encrypted=True)
+    assert result["failed"] and result["option"] == "name"
+    assert SECRET not in json.dumps(result)
 
 
 @pytest.mark.parametrize("value", [object(), float("nan")])
@@ -206,3 +234,30 @@ def test_info(monkeypatch, fake):
     one = run_module(monkeypatch, automation_variable_info.main, dict(args, name=NAME))
     assert one["variables"][0]["description"] == "domain"
     assert run_module(monkeypatch, automation_variable_info.main, dict(args, name="missing"))["variables"] == []
+
+
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_check_mode_predicts_what_a_real_run_returns(monkeypatch, fake, encrypted):
+    args = dict(value={"days": 365}, encrypted=encrypted, description="settings")
+    predicted = run(monkeypatch, True, **args)
+    assert fake.writes == []
+    done = run(monkeypatch, **args)
+    assert predicted["changed"] is done["changed"] is True
+    assert predicted["value_changed"] is done["value_changed"] is True
+    assert predicted["variable"]["id"] == done["variable"]["id"] == VAR_ID
+    for key in ("name", "value", "encrypted", "description"):
+        assert predicted["variable"][key] == done["variable"][key], key
+    assert sorted(predicted["variable"]) == sorted(done["variable"])
+    assert predicted["diff"] == done["diff"]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_plain_value_and_description_in_one_write(monkeypatch, fake, check_mode):
+    fake.add_variable(RG, AA, NAME, '"old"', description="old")
+    result = run(monkeypatch, check_mode, value="new", description="new")
+    assert result["changed"] is True and result["value_changed"] is True
+    assert result["variable"]["value"] == "new" and result["variable"]["description"] == "new"
+    assert result["diff"]["before"]["value"] == "old" and result["diff"]["after"]["value"] == "new"
+    expected = [("PUT", VAR_ID, {"name": NAME, "properties": {"value": '"new"', "isEncrypted": False,
+                                                              "description": "new"}})]
+    assert fake.writes == ([] if check_mode else expected)

@@ -254,3 +254,60 @@ def test_info_with_content(monkeypatch, fake):
     assert one["runbooks"][0]["content"] == HELLO
     assert one["runbooks"][0]["draft_content"] == "Write-Output 'draft'\n"
     assert run_module(monkeypatch, runbook_info.main, dict(args, name="Missing"))["runbooks"] == []
+
+
+@pytest.mark.parametrize("args", [
+    dict(content=HELLO, description="hi", tags={"a": "b"}, log_verbose=True),
+    dict(content=HELLO, publish=False),
+    dict(content=HELLO, type="exo-74"),
+])
+def test_check_mode_predicts_what_a_real_run_returns(monkeypatch, fake, args):
+    fake.add_environment(RG, AA, "exo-74")
+    predicted = run(monkeypatch, True, **args)
+    assert fake.writes == []
+    done = run(monkeypatch, **args)
+    for key in ("changed", "content_changed", "published", "lint"):
+        assert predicted[key] == done[key], key
+    assert sorted(predicted["runbook"]) == sorted(done["runbook"])
+    for key in ("id", "name", "type", "runbook_type", "runtime_environment", "state", "description",
+                "log_progress", "log_verbose", "tags", "location", "content_sha256"):
+        assert predicted["runbook"][key] == done["runbook"][key], key
+    assert predicted["diff"] == done["diff"]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_an_update_of_an_existing_runbook_is_predicted(monkeypatch, fake, check_mode):
+    fake.add_runbook(RG, AA, NAME, HELLO, description="old")
+    result = run(monkeypatch, check_mode, content="Write-Output 'bye'\n", publish=False, description="new")
+    assert result["changed"] is True and result["content_changed"] is True and result["published"] is False
+    assert result["runbook"]["state"] == "Edit"
+    assert result["runbook"]["description"] == "new"
+    assert result["diff"]["before"]["content"] == ["Write-Output 'hello'"]
+    assert result["diff"]["after"]["content"] == ["Write-Output 'bye'"]
+    expected = [("PATCH", NAME), ("PUT", NAME + "/draft/content")]
+    assert methods(fake) == ([] if check_mode else expected)
+
+
+def test_a_property_change_leaves_an_unpublished_draft_alone(monkeypatch, fake):
+    fake.add_runbook(RG, AA, NAME, HELLO, state="Edit", draft="Write-Output 'work in progress'\n")
+    result = run(monkeypatch, content=HELLO, description="new")
+    assert result["changed"] is True
+    assert result["content_changed"] is False and result["published"] is False
+    assert methods(fake) == [("PATCH", NAME)]
+    assert fake.runbooks[(account_id(RG, AA).lower(), NAME.lower())]["draft"] == "Write-Output 'work in progress'\n"
+
+
+def test_absent_without_the_runbook(monkeypatch, fake):
+    result = run(monkeypatch, state="absent")
+    assert result["changed"] is False
+    assert result["runbook"] == {}
+    assert (result["content_changed"], result["published"], result["lint"]) == (False, False, [])
+    assert result["diff"] == {"before": {}, "after": {}}
+
+
+def test_the_published_content_as_declared_writes_nothing_even_with_another_draft(monkeypatch, fake):
+    fake.add_runbook(RG, AA, NAME, HELLO, state="Edit", draft="Write-Output 'work in progress'\n")
+    result = run(monkeypatch, content=HELLO)
+    assert result["changed"] is False
+    assert fake.writes == []
+    assert result["diff"]["before"] == result["diff"]["after"]

@@ -182,3 +182,72 @@ def test_delete(monkeypatch, fake, check_mode):
     assert fake.writes == ([] if check_mode else [("DELETE", ENV_ID, None)])
     again = run(monkeypatch, check_mode, state="absent")
     assert again["changed"] is check_mode
+
+
+def test_check_mode_predicts_what_a_real_run_returns(monkeypatch, fake):
+    args = dict(runtime_version="7.4", description="EXO", default_packages={"Az": "12.3.0"}, packages=PACKAGES)
+    predicted = run(monkeypatch, True, **args)
+    assert fake.writes == []
+    done = run(monkeypatch, **args)
+    for key in ("changed", "packages_imported", "packages_removed"):
+        assert predicted[key] == done[key], key
+    env, real = predicted["runtime_environment"], done["runtime_environment"]
+    assert env["id"] == real["id"] == ENV_ID
+    assert sorted(env) == sorted(real)
+    for key in ("name", "language", "runtime_version", "description", "default_packages"):
+        assert env[key] == real[key], key
+    assert [(p["id"], p["name"]) for p in env["packages"]] == [(p["id"], p["name"]) for p in real["packages"]]
+    assert [p["provisioning_state"] for p in env["packages"]] == ["Creating"] * 3
+    assert env["packages"][1]["version"] == real["packages"][1]["version"] == "2.2.5"
+
+
+def test_a_default_package_in_the_list_fails_before_any_write(monkeypatch, fake):
+    fake.add_environment(RG, AA, ENV)
+    fake.add_package(RG, AA, ENV, "Az", "12.3.0", default=True)
+    result = run(monkeypatch, description="new", packages=[{"name": "PackageManagement"}, {"name": "az"}])
+    assert result["failed"] and result["option"] == "packages"
+    assert fake.writes == []
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_an_outdated_package_is_imported_again(monkeypatch, fake, check_mode):
+    fake.add_environment(RG, AA, ENV)
+    fake.add_package(RG, AA, ENV, "PowerShellGet", "2.2.4")
+    fake.add_package(RG, AA, ENV, "Other.Module", "1.0")
+    result = run(monkeypatch, check_mode, packages=[{"name": "PowerShellGet", "version": "2.2.5"}])
+    assert result["changed"] is True
+    assert result["packages_imported"] == ["PowerShellGet"] and result["packages_removed"] == []
+    assert [p["name"] for p in result["runtime_environment"]["packages"]] == ["PowerShellGet", "Other.Module"]
+    assert result["diff"]["before"]["packages"] == {"PowerShellGet": "2.2.4", "Other.Module": "1.0"}
+    assert result["diff"]["after"]["packages"]["PowerShellGet"] == "2.2.5"
+    assert [(w[0], w[1].rsplit("/", 1)[-1]) for w in fake.writes] == ([] if check_mode else [("PUT", "PowerShellGet")])
+
+
+def test_an_import_in_progress_is_waited_for_not_restarted(monkeypatch, fake):
+    from ansible_collections.m365.exo_automation.tests.unit.automation_fake import _Import
+
+    fake.add_environment(RG, AA, ENV)
+    fake.add_package(RG, AA, ENV, "ExchangeOnlineManagement", None, state="ContentDownloaded")
+    key = (account_id(RG, AA).lower(), ENV.lower(), "exchangeonlinemanagement")
+    fake.packages[key]["import"] = _Import(fake, "ExchangeOnlineManagement", {})
+    result = run(monkeypatch, packages=[{"name": "ExchangeOnlineManagement"}])
+    assert result["changed"] is False
+    assert result["runtime_environment"]["packages"][0]["provisioning_state"] == "Succeeded"
+    assert fake.writes == [] and fake.sleeps
+
+
+def test_purge_with_nothing_to_remove_changes_nothing(monkeypatch, fake):
+    fake.add_environment(RG, AA, ENV)
+    fake.add_package(RG, AA, ENV, "Az", "12.3.0", default=True)
+    fake.add_package(RG, AA, ENV, "ExchangeOnlineManagement", "3.4.0")
+    result = run(monkeypatch, packages=[{"name": "exchangeonlinemanagement"}], purge_packages=True)
+    assert result["changed"] is False
+    assert result["packages_imported"] == [] and result["packages_removed"] == []
+    assert fake.writes == []
+
+
+def test_absent_without_the_environment(monkeypatch, fake):
+    result = run(monkeypatch, state="absent")
+    assert result["changed"] is False
+    assert result["runtime_environment"] == {}
+    assert result["packages_imported"] == [] and result["packages_removed"] == []
