@@ -22,7 +22,6 @@ import copy
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.tests.unit.azure_fake import FakeAzure, _Poller, account_id
 from ansible_collections.m365.exo_automation.tests.unit.utils import install_clock
 

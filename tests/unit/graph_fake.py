@@ -19,7 +19,7 @@ from urllib.parse import unquote
 import httpx
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown as wk
-from ansible_collections.m365.exo_automation.tests.unit.utils import FakeClock, install_clock  # noqa: F401
+from ansible_collections.m365.exo_automation.tests.unit.utils import install_clock
 
 BASE = "https://graph.example.test"
 V1 = "/v1.0"

@@ -10,7 +10,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import arm
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
 from ansible_collections.m365.exo_automation.tests.unit.fake_http import FakeCredential, ScriptedTransport, response
 from ansible_collections.m365.exo_automation.tests.unit.utils import run_module
 

@@ -16,6 +16,7 @@ import pytest
 from ansible_collections.m365.exo_automation.plugins.module_utils import lookups as g
 from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown as wk
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
 
 EXO_ROLES = [
     {"id": wk.MANAGE_AS_APP_ROLE_ID, "value": "Exchange.ManageAsApp", "allowedMemberTypes": ["Application"],
