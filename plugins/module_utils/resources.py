@@ -10,7 +10,11 @@ __metaclass__ = type
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import arm
 from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import parse_resource_id
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
+    check_location_available,
+    normalise_location,
+    parse_resource_id,
+)
 
 IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
 ACCOUNT_TYPE = "Microsoft.Automation/automationAccounts"
@@ -78,6 +82,23 @@ def resource_group_location(m, resource_group, option="resource_group"):
         raise ModuleError("%s '%s' does not exist in subscription %s" % (option, resource_group, m.subscription_id()),
                           hint="Create it first with m365.exo_automation.resource_group.", option=option)
     return group.get("location")
+
+
+def desired_location(m, resource_group, current, value, what, name, option="location"):
+    """The region of a resource in ``resource_group``: for a new one, ``value`` (normalised and checked against
+    the subscription's regions) or else the group's; for an existing one, its own, and a different ``value`` is an
+    error naming ``option`` (Azure cannot move it)."""
+    location = normalise_location(value, option)
+    if current is None:
+        rg_location = resource_group_location(m, resource_group)
+        if location:
+            return check_location_available(location, arm.list_locations(m), option)
+        return rg_location
+    have = current.get("location") or ""
+    if location and location != have.replace(" ", "").lower():
+        raise ModuleError("%s '%s' exists in %s; its location cannot change to %s" % (what, name, have, location),
+                          hint="Use location %s, or create %s with another name." % (have, "one"), option=option)
+    return location
 
 
 def identity_type(arm_type):

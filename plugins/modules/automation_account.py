@@ -340,14 +340,12 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.resources impo
     ARM_TYPES,
     account_diffable,
     account_facts,
-    resource_group_location,
+    desired_location,
     user_identity_facts,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
-    check_location_available,
     check_name,
     check_tags,
-    normalise_location,
     parse_resource_id,
     resource_id,
     same_id,
@@ -490,19 +488,8 @@ class AutomationAccount(flow.Resource):
         p = self.params
         if p["state"] == "absent":
             return None
-        location = normalise_location(p["location"])
+        location = desired_location(self.m, self.rg, current, p["location"], "automation account", self.name)
         tags = check_tags(p["tags"])
-        if current is None:
-            rg_location = resource_group_location(self.m, self.rg)
-            if location:
-                check_location_available(location, arm.list_locations(self.m))
-            else:
-                location = rg_location
-        elif location and location != (current.get("location") or "").replace(" ", "").lower():
-            raise ModuleError("automation account '%s' exists in %s; its location cannot change to %s"
-                              % (self.name, current["location"], location),
-                              hint="Use location %s, or create an account with another name." % current["location"],
-                              option="location")
         identity = IdentityPlan(self.m, self.rg, account_facts(current) if current else None).resolve(p["identity"])
         return {"location": location, "tags": tags, "identity": identity}
 

@@ -152,20 +152,18 @@ diff:
   sample: {"before": {}, "after": {"name": "id-exo-runbooks", "location": "westeurope", "tags": {}}}
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
 from ansible_collections.m365.exo_automation.plugins.module_utils import arm, flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import (
     IDENTITY_TYPE,
     identity_diffable,
     identity_facts,
-    resource_group_location,
+    desired_location,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
-    check_location_available,
     check_name,
     check_tags,
-    normalise_location,
     resource_id,
 )
 
@@ -201,19 +199,8 @@ class UserAssignedIdentity(flow.Resource):
         p = self.params
         if p["state"] == "absent":
             return None
-        location = normalise_location(p["location"])
+        location = desired_location(self.m, self.rg, current, p["location"], "identity", self.name)
         tags = check_tags(p["tags"])
-        if current is None:
-            rg_location = resource_group_location(self.m, self.rg)
-            if location:
-                check_location_available(location, arm.list_locations(self.m))
-            else:
-                location = rg_location
-        elif location and location != (current.get("location") or "").replace(" ", "").lower():
-            raise ModuleError("identity '%s' exists in %s; its location cannot change to %s"
-                              % (self.name, current["location"], location),
-                              hint="Use location %s, or create an identity with another name." % current["location"],
-                              option="location")
         return {"location": location, "tags": tags}
 
     def plan(self, current, desired):
