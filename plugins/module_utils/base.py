@@ -102,11 +102,18 @@ class ExoModule:
         self._closers = []
 
     # -- imports -----------------------------------------------------------------------------------
-    def require(self, import_name, pip_name=None):
-        """Import a module, or fail with ``missing_required_lib`` naming the pip package."""
+    def require(self, import_name, pip_name=None, find_only=False):
+        """Import a module, or fail with ``missing_required_lib`` naming the pip package. ``find_only`` checks
+        that a top-level package is installed without importing it (msgraph-sdk's own package: the transport
+        uses its HTTP stack, and importing ``msgraph`` would load GraphServiceClient for nothing)."""
         import importlib
+        import importlib.util
 
         try:
+            if find_only:
+                if importlib.util.find_spec(import_name) is None:
+                    raise ImportError("No module named %r" % import_name)
+                return None
             return importlib.import_module(import_name)
         except ImportError:
             pip_name = pip_name or pip_name_for(import_name) or import_name
@@ -207,7 +214,7 @@ class ExoModule:
         if "graph" not in self._clients:
             lighten_http_imports()
             for name in GRAPH_IMPORTS:
-                self.require(name)
+                self.require(name, find_only=name == "msgraph")
             cloud = self.cloud()
             client = GraphClient(self.credential(), cloud.graph_endpoint, [cloud.graph_scope], module=self)
             self._clients["graph"] = client
