@@ -318,6 +318,7 @@ import uuid
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -471,105 +472,182 @@ def put_body(t):
     return {"name": t["name"], "properties": props}
 
 
-def plan_links(m, client, p, rg, account, current_links, check_runbooks):
-    """``(create, delete, after)``: links to create (dicts), links to delete (facts) and the links afterwards."""
-    if p["runbooks"] is None:
-        return [], [], list(current_links)
-    by_name = dict((link["name"].lower(), link) for link in current_links)
-    wanted = set()
-    create, delete = [], []
-    for item in p["runbooks"]:
-        want = {"name": item["name"], "parameters": assets.string_parameters(item["parameters"]),
-                "run_on": item["run_on"] or None, "job_schedule_id": None}
-        wanted.add(item["name"].lower())
-        have = by_name.get(item["name"].lower())
-        if have is not None and assets.same_parameters(have["parameters"], want["parameters"]) \
-                and (have["run_on"] or None) == want["run_on"]:
-            continue
-        if check_runbooks:
-            found = assets.runbook_for_link(m, client, rg, account, item["name"], want["parameters"], "runbooks")
-            if found is not None:
-                want["name"] = found.get("name") or want["name"]
-        if have is not None:
-            delete.append(have)
-        create.append(want)
-    if p["exclusive"]:
-        delete.extend(link for link in current_links if link["name"].lower() not in wanted)
-    deleted_ids = set(id(link) for link in delete)
-    after = [link for link in current_links if id(link) not in deleted_ids] + create
-    after.sort(key=lambda link: (link["name"] or "").lower())
-    return create, delete, after
+def link_key(link):
+    """Runbook links are keyed by the runbook's name, without regard to case (one link per runbook)."""
+    return ((au.props(link).get("runbook") or {}).get("name") or "").lower()
+
+
+def link_body(schedule, link):
+    """The PUT body of a job schedule from its (predicted) REST dict."""
+    p = au.props(link)
+    body = {"properties": {"schedule": {"name": schedule}, "runbook": {"name": p["runbook"]["name"]},
+                           "parameters": p["parameters"]}}
+    if p.get("runOn"):
+        body["properties"]["runOn"] = p["runOn"]
+    return body
+
+
+def predicted_schedule(t, current):
+    """The schedule as Azure will hold it (REST dict) from the target view ``t``; Azure-assigned values are kept
+    from ``current`` (the next run of a new schedule is its start time)."""
+    cp = au.props(current)
+    advanced = {"weekDays": list(t["week_days"]), "monthDays": list(t["month_days"]),
+                "monthlyOccurrences": [dict(o) for o in t["monthly_occurrences"]]}
+    properties = {"description": t["description"], "startTime": t["start_time"], "expiryTime": t["expiry_time"],
+                  "frequency": t["frequency"], "interval": t["interval"], "timeZone": t["time_zone"],
+                  "advancedSchedule": advanced, "isEnabled": t["is_enabled"],
+                  "nextRun": cp.get("nextRun") if current is not None else t["start_time"],
+                  "creationTime": cp.get("creationTime"), "lastModifiedTime": cp.get("lastModifiedTime")}
+    return {"id": (current or {}).get("id"), "name": t["name"], "properties": properties}
+
+
+class Schedule(flow.Resource):
+    """A schedule of an Automation account with its runbook links. The object read and predicted is the
+    schedule's REST dict with one more key, ``links``: the REST dicts of its job schedules."""
+
+    result_key = "schedule"
+
+    def __init__(self, m):
+        super(Schedule, self).__init__(m)
+        p = self.params
+        au.check_account_options(p)
+        self.rg, self.account = p["resource_group"], p["account"]
+        self.name = assets.check_name(p["name"], "schedule")
+        self.times = check_options(p)
+        self.client = m.automation_client()
+
+    # -- reading ------------------------------------------------------------------------------------
+    def _links(self):
+        items = au.read_list(self.client.job_schedule.list_by_automation_account, self.rg, self.account)
+        return [item for item in items
+                if ((au.props(item).get("schedule") or {}).get("name") or "").lower() == self.name.lower()]
+
+    def read(self):
+        found = au.read(self.client.schedule.get, self.rg, self.account, self.name)
+        if found is None:
+            return None
+        return dict(found, links=self._links())
+
+    def facts(self, obj):
+        if obj is None:
+            return {}
+        links = sorted((assets.link_facts(link) for link in obj.get("links") or []),
+                       key=lambda f: (f["name"] or "").lower())
+        return assets.schedule_facts(dict((k, v) for k, v in obj.items() if k != "links"), links)
+
+    def diffable(self, facts):
+        return assets.schedule_diff_view(facts)
+
+    # -- what the task declares ---------------------------------------------------------------------
+    def desired(self, current):
+        """The target view of the schedule and the declared links, validated: Azure's rules for the recurrence,
+        and the runbooks of the links to create (they exist, are published and take the parameters)."""
+        p = self.params
+        if p["state"] == "absent":
+            return None
+        # in check mode the account may not exist yet (a warning): the runbooks are not checked then
+        account_exists = current is not None or \
+            au.get_account(self.m, self.client, self.rg, self.account) is not None
+        view = assets.schedule_view(current)
+        t = target_view(p, self.name, view, self.times)
+        put = view is None or any(t[k] != view[k] for k in RECURRENCE_KEYS)
+        if put:
+            check_recurrence(t, view, self.name, assets.utcnow())
+        links = None
+        if p["runbooks"] is not None:
+            links = []
+            for item in p["runbooks"]:
+                # a job schedule is named by its id, which Azure knows once it is created
+                links.append({"name": None, "properties": {
+                    "jobScheduleId": None, "runbook": {"name": item["name"]}, "schedule": {"name": self.name},
+                    "parameters": assets.string_parameters(item["parameters"]), "runOn": item["run_on"] or None}})
+        plan = self._plan_links(current, links)
+        if account_exists:
+            for link in plan["create"]:
+                lp = au.props(link)
+                found = assets.runbook_for_link(self.m, self.client, self.rg, self.account, lp["runbook"]["name"],
+                                                lp["parameters"], "runbooks")
+                if found is not None and found.get("name"):
+                    lp["runbook"]["name"] = found["name"]
+        return {"view": view, "target": t, "put": put, "links": plan}
+
+    def _plan_links(self, current, declared):
+        """``{"create": [...], "delete": [...], "after": [...]}`` (REST dicts) with flow.reconcile: declared
+        runbooks that are not linked are linked; with ``exclusive`` links to other runbooks are deleted. A link
+        cannot change in Azure, so a kept link whose parameters or run_on differ is deleted and created again."""
+        have = list((current or {}).get("links") or [])
+        if declared is None:
+            return {"create": [], "delete": [], "after": have}
+        listed = flow.reconcile(have, [link_key(link) for link in declared], link_key,
+                                exclusive=self.params["exclusive"])
+        kept = dict((link_key(link), link) for link in listed.keep)  # the others are in listed.add
+        create, replaced = [], []
+        for link in declared:
+            key = link_key(link)
+            old = kept.get(key)
+            if old is not None:
+                op, np = au.props(old), au.props(link)
+                if assets.same_parameters(op.get("parameters"), np["parameters"]) \
+                        and (op.get("runOn") or None) == np["runOn"]:
+                    continue
+                replaced.append(old)
+            create.append(link)
+        delete = replaced + list(listed.remove)
+        gone = set(id(link) for link in delete)
+        return {"create": create, "delete": delete, "after": [link for link in have if id(link) not in gone] + create}
+
+    # -- the plan -----------------------------------------------------------------------------------
+    def plan(self, current, desired):
+        if desired is None:
+            if current is None:
+                return flow.Plan(links_created=[], links_deleted=[])
+            deleted = [link["name"] for link in self.facts(current)["runbooks"]]
+            return flow.Plan(flow.DELETE, links_created=[], links_deleted=deleted)
+        view, t, links = desired["view"], desired["target"], desired["links"]
+        description_changed = view is not None and t["description"] != view["description"]
+        enabled_changed = view is not None and t["is_enabled"] != view["is_enabled"]
+        created = [au.props(link)["runbook"]["name"] for link in links["create"]]
+        deleted = [assets.link_facts(link)["name"] for link in links["delete"]]
+        if not (desired["put"] or description_changed or enabled_changed or links["create"] or links["delete"]):
+            return flow.Plan(links_created=[], links_deleted=[])
+        after = dict(predicted_schedule(t, current), links=links["after"])
+        patch = {}
+        if description_changed and not desired["put"]:
+            patch["description"] = t["description"] or ""
+        return flow.Plan(flow.CREATE if current is None else flow.UPDATE, after,
+                         put_body(t) if desired["put"] else None, patch=patch, is_enabled=t["is_enabled"],
+                         deletes=[assets.link_facts(link)["job_schedule_id"] for link in links["delete"]],
+                         creates=[link_body(self.name, link) for link in links["create"]],
+                         links_created=created, links_deleted=deleted)
+
+    # -- the writes ---------------------------------------------------------------------------------
+    def apply(self, plan):
+        schedules, job_schedules = self.client.schedule, self.client.job_schedule
+        rg, account, name = self.rg, self.account, self.name
+        if plan.action == flow.DELETE:  # Azure deletes the links with the schedule
+            schedules.delete(rg, account, name)
+            return
+        if plan.body is not None:
+            saved = au.to_dict(schedules.create_or_update(rg, account, name, plan.body))
+        else:
+            saved = au.read(schedules.get, rg, account, name)
+        patch = dict(plan.details["patch"])
+        # a PUT leaves isEnabled as it is (true for a new schedule): set it afterwards
+        if bool(au.props(saved).get("isEnabled", True)) != plan.details["is_enabled"]:
+            patch["isEnabled"] = plan.details["is_enabled"]
+        if patch:
+            schedules.update(rg, account, name, {"name": name, "properties": patch})
+        for job_schedule_id in plan.details["deletes"]:
+            job_schedules.delete(rg, account, job_schedule_id)
+        for body in plan.details["creates"]:
+            job_schedules.create(rg, account, str(uuid.uuid4()), body)
+
+    def extra(self, plan, after):
+        return {"links_created": plan.details["links_created"], "links_deleted": plan.details["links_deleted"]}
 
 
 def run_module(m):
-    p = m.params
-    au.check_account_options(p)
-    name = assets.check_name(p["name"], "schedule")
-    times = check_options(p)
-    rg, account = p["resource_group"], p["account"]
-    client = m.automation_client()
-
-    current_obj = au.read(client.schedule.get, rg, account, name)
-    current_links = assets.schedule_links(client, rg, account, name).get(name.lower(), []) if current_obj else []
-    before = assets.schedule_facts(current_obj, current_links)
-
-    if p["state"] == "absent":
-        result = {"changed": current_obj is not None, "schedule": {}, "links_created": [],
-                  "links_deleted": [link["name"] for link in current_links],
-                  "diff": {"before": assets.schedule_diff_view(before), "after": {}}}
-        if current_obj is not None and not m.check_mode:
-            client.schedule.delete(rg, account, name)
-        return result
-
-    account_obj = current_obj if current_obj is not None else au.get_account(m, client, rg, account)
-    current = assets.schedule_view(current_obj)
-    t = target_view(p, name, current, times)
-    put_needed = current is None or any(t[k] != current[k] for k in RECURRENCE_KEYS)
-    if put_needed:
-        check_recurrence(t, current, name, assets.utcnow())
-    create, delete, links_after = plan_links(m, client, p, rg, account, current_links,
-                                             check_runbooks=account_obj is not None)
-
-    description_changed = current is not None and t["description"] != current["description"]
-    enabled_changed = current is not None and t["is_enabled"] != current["is_enabled"]
-    changed = put_needed or description_changed or enabled_changed or bool(create) or bool(delete)
-    result = {"changed": changed, "links_created": [link["name"] for link in create],
-              "links_deleted": [link["name"] for link in delete]}
-
-    if m.check_mode:
-        after = dict(before) if before else {"id": None, "next_run": t["start_time"], "creation_time": None,
-                                             "last_modified_time": None}
-        after.update(t)
-        after["runbooks"] = links_after
-    else:
-        if put_needed:
-            saved = au.to_dict(client.schedule.create_or_update(rg, account, name, put_body(t)))
-        else:
-            saved = current_obj
-        patch = {}
-        if description_changed and not put_needed:
-            patch["description"] = t["description"] or ""
-        if bool(au.props(saved).get("isEnabled", True)) != t["is_enabled"]:
-            patch["isEnabled"] = t["is_enabled"]
-        if patch:
-            client.schedule.update(rg, account, name, {"name": name, "properties": patch})
-        for link in delete:
-            client.job_schedule.delete(rg, account, link["job_schedule_id"])
-        for link in create:
-            body = {"properties": {"schedule": {"name": name}, "runbook": {"name": link["name"]},
-                                   "parameters": link["parameters"]}}
-            if link["run_on"]:
-                body["properties"]["runOn"] = link["run_on"]
-            client.job_schedule.create(rg, account, str(uuid.uuid4()), body)
-        final = au.read(client.schedule.get, rg, account, name)
-        links = assets.schedule_links(client, rg, account, name).get(name.lower(), []) if changed else current_links
-        after = assets.schedule_facts(final, links)
-        changed = changed or patch != {}
-        result["changed"] = changed
-
-    result["schedule"] = after
-    result["diff"] = {"before": assets.schedule_diff_view(before), "after": assets.schedule_diff_view(after)}
-    return result
+    return flow.run(m, Schedule(m))
 
 
 def main():

@@ -219,6 +219,7 @@ diff:
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -236,131 +237,169 @@ ARGSPEC.update(
 WEBHOOK_DATA = ("WebhookData",)
 
 
-def check_runbook(m, client, rg, account, runbook, parameters):
-    """The runbook's name as Azure spells it; fails when it is missing or unpublished or the parameters do not fit."""
-    found = assets.runbook_for_link(m, client, rg, account, runbook, parameters or {}, "runbook",
-                                    parameters_option="parameters", skip_mandatory=WEBHOOK_DATA)
-    return (found or {}).get("name") or runbook
+class Webhook(flow.Resource):
+    """A webhook of an Automation account (``Microsoft.Automation/automationAccounts/webhooks``).
 
+    Its URI exists once: ``generate_uri`` makes it in apply() (never in check mode), it is sent with the PUT that
+    creates the webhook, and facts() returns it only for the object read right after that creation. Reads never
+    show it, it is no part of the plan, the diff or a warning, so a re-run cannot return it."""
 
-def create(client, rg, account, name, target):
-    """Generate a URI and create the webhook; returns ``(rest dict, uri)``."""
-    uri = client.webhook.generate_uri(rg, account)
-    body = {"name": name, "properties": {
-        "isEnabled": target["is_enabled"], "uri": uri, "expiryTime": target["expiry_time"],
-        "runbook": {"name": target["runbook"]}, "parameters": target["parameters"]}}
-    if target["run_on"]:
-        body["properties"]["runOn"] = target["run_on"]
-    created = au.to_dict(client.webhook.create_or_update(rg, account, name, body))
-    return created, uri
+    result_key = "webhook"
+    secret_keys = ("uri",)
 
+    def __init__(self, m):
+        super(Webhook, self).__init__(m)
+        p = self.params
+        au.check_account_options(p)
+        self.rg, self.account = p["resource_group"], p["account"]
+        self.name = assets.check_name(p["name"], "webhook")
+        self.now = assets.utcnow()
+        self.expiry = assets.parse_time(p["expiry_time"], "expiry_time")
+        self.parameters = assets.string_parameters(p["parameters"]) if p["parameters"] is not None else None
+        if p["run_on"] is not None and p["run_on"] != p["run_on"].strip():
+            raise ModuleError("run_on '%s' has leading or trailing spaces" % p["run_on"], option="run_on")
+        if p["runbook"] is not None and not au.RUNBOOK_NAME_RE.match(p["runbook"]):
+            raise ModuleError("runbook '%s' is not a valid runbook name" % p["runbook"], option="runbook")
+        self.client = m.automation_client()
+        self.saved = None       # what the write returned, when a read right after it does not find it yet
+        self.uri = None         # the URI of the webhook this task created
+        self.created = None     # the object read after that creation: the one whose facts carry the URI
 
-def run_module(m):
-    p = m.params
-    au.check_account_options(p)
-    name = assets.check_name(p["name"], "webhook")
-    rg, account = p["resource_group"], p["account"]
-    now = assets.utcnow()
-    expiry = assets.parse_time(p["expiry_time"], "expiry_time")
-    parameters = assets.string_parameters(p["parameters"]) if p["parameters"] is not None else None
-    if p["run_on"] is not None and p["run_on"] != p["run_on"].strip():
-        raise ModuleError("run_on '%s' has leading or trailing spaces" % p["run_on"], option="run_on")
-    if p["runbook"] is not None and not au.RUNBOOK_NAME_RE.match(p["runbook"]):
-        raise ModuleError("runbook '%s' is not a valid runbook name" % p["runbook"], option="runbook")
-    client = m.automation_client()
+    # -- reading ------------------------------------------------------------------------------------
+    def read(self):
+        found = au.read(self.client.webhook.get, self.rg, self.account, self.name)
+        if self.saved is not None:
+            found = found or self.saved
+            if self.uri is not None:
+                self.created = found
+        return found
 
-    current = au.read(client.webhook.get, rg, account, name)
-    before = assets.webhook_facts(current, now)
-    result = {"changed": False, "recreated": False}
+    def facts(self, obj):
+        return assets.webhook_facts(obj, self.now, uri=self.uri if obj is not None and obj is self.created
+                                    else None)
 
-    if p["state"] == "absent":
-        if current is not None and not m.check_mode:
-            client.webhook.delete(rg, account, name)
-        result.update(changed=current is not None, webhook={},
-                      diff={"before": assets.webhook_diff_view(before), "after": {}})
-        return result
+    def diffable(self, facts):
+        return assets.webhook_diff_view(facts)
 
-    if not p["runbook"]:
-        raise ModuleError("runbook is required with state=present: name the runbook the webhook starts",
-                          option="runbook")
+    def _check_runbook(self, runbook, parameters):
+        """The runbook's name as Azure spells it; fails when it is missing or unpublished or the parameters do
+        not fit."""
+        found = assets.runbook_for_link(self.m, self.client, self.rg, self.account, runbook, parameters or {},
+                                        "runbook", parameters_option="parameters", skip_mandatory=WEBHOOK_DATA)
+        return (found or {}).get("name") or runbook
 
-    reasons = []
-    if current is not None:
-        if (before["runbook"] or "").lower() != p["runbook"].lower():
-            reasons.append(("runbook", "its runbook (%s, not %s)" % (before["runbook"], p["runbook"])))
-        have_expiry = assets.parse_time(before["expiry_time"])
-        if expiry is not None and assets.to_second(expiry) != assets.to_second(have_expiry):
-            reasons.append(("expiry_time", "its expiry time (%s, not %s)" % (before["expiry_time"],
-                                                                             assets.iso(expiry))))
-        if reasons and not p["recreate"]:
-            raise ModuleError("Azure cannot change %s of existing webhook %s"
-                              % (" or ".join(r[1] for r in reasons), name), option=reasons[0][0],
-                              hint="Set recreate=true to delete the webhook and create it again; it then gets a new "
-                                   "URI, which is returned once and must be given to its callers.")
-        if before["expired"] and not reasons:
-            m.warn("webhook %s expired on %s: calls no longer start jobs. Set a later expiry_time with recreate=true "
-                   "for a new webhook" % (name, before["expiry_time"]))
+    # -- what the task declares ---------------------------------------------------------------------
+    def desired(self, current):
+        """The webhook as it should be (REST-shaped), with ``recreate`` (the reasons it must be created again) or
+        None for ``state: absent``. Every check, the runbook's included, happens here."""
+        p = self.params
+        if p["state"] == "absent":
+            return None
+        if not p["runbook"]:
+            raise ModuleError("runbook is required with state=present: name the runbook the webhook starts",
+                              option="runbook")
+        before = self.facts(current)
+        reasons = []
+        if current is not None:
+            if (before["runbook"] or "").lower() != p["runbook"].lower():
+                reasons.append(("runbook", "its runbook (%s, not %s)" % (before["runbook"], p["runbook"])))
+            have_expiry = assets.parse_time(before["expiry_time"])
+            if self.expiry is not None and assets.to_second(self.expiry) != assets.to_second(have_expiry):
+                reasons.append(("expiry_time", "its expiry time (%s, not %s)"
+                                % (before["expiry_time"], assets.iso(self.expiry))))
+            if reasons and not p["recreate"]:
+                raise ModuleError("Azure cannot change %s of existing webhook %s"
+                                  % (" or ".join(r[1] for r in reasons), self.name), option=reasons[0][0],
+                                  hint="Set recreate=true to delete the webhook and create it again; it then gets a "
+                                       "new URI, which is returned once and must be given to its callers.")
+            if before["expired"] and not reasons:
+                self.m.warn("webhook %s expired on %s: calls no longer start jobs. Set a later expiry_time with "
+                            "recreate=true for a new webhook" % (self.name, before["expiry_time"]))
+        if current is None or reasons:
+            return self._desired_new(current, before, reasons)
+        return self._desired_update(current, before)
 
-    if current is None or reasons:
-        # create (or create again)
-        target_expiry = expiry
+    def _desired_new(self, current, before, reasons):
+        p = self.params
+        target_expiry = self.expiry
         if target_expiry is None and current is not None and not before["expired"]:
             target_expiry = assets.parse_time(before["expiry_time"])
         if target_expiry is None:
-            target_expiry = now + assets.WEBHOOK_LIFETIME
-        if target_expiry <= now:
+            target_expiry = self.now + assets.WEBHOOK_LIFETIME
+        if target_expiry <= self.now:
             raise ModuleError("expiry_time %s has passed: a webhook needs an expiry time in the future"
                               % assets.iso(target_expiry), option="expiry_time")
         if current is None:
-            au.get_account(m, client, rg, account)
+            au.get_account(self.m, self.client, self.rg, self.account)
         keep = before if current is not None else {}
-        target_parameters = parameters if parameters is not None else dict(keep.get("parameters") or {})
-        target = {
-            "name": name,
-            "runbook": check_runbook(m, client, rg, account, p["runbook"], target_parameters),
-            "is_enabled": p["is_enabled"] if p["is_enabled"] is not None else keep.get("is_enabled", True),
-            "expiry_time": assets.iso(target_expiry),
-            "parameters": target_parameters,
-            "run_on": (p["run_on"] if p["run_on"] is not None else keep.get("run_on")) or None,
+        parameters = self.parameters if self.parameters is not None else dict(keep.get("parameters") or {})
+        properties = {
+            "isEnabled": p["is_enabled"] if p["is_enabled"] is not None else keep.get("is_enabled", True),
+            "expiryTime": assets.iso(target_expiry),
+            "runbook": {"name": self._check_runbook(p["runbook"], parameters)},
+            "parameters": parameters,
         }
-        result.update(changed=True, recreated=current is not None)
-        if m.check_mode:
-            after = dict(target, id=keep.get("id"), expired=False, description=None, last_invoked_time=None,
-                         creation_time=None, last_modified_time=None)
-        else:
-            if current is not None:
-                client.webhook.delete(rg, account, name)
-            created, uri = create(client, rg, account, name, target)
-            after = assets.webhook_facts(au.read(client.webhook.get, rg, account, name) or created, now, uri=uri)
-            if current is not None:
-                m.warn("webhook %s was created again: its old URI no longer works; the new one is in webhook.uri "
-                       "of this task's result" % name)
-        result.update(webhook=after, diff={"before": assets.webhook_diff_view(before),
-                                           "after": assets.webhook_diff_view(after)})
-        return result
+        run_on = (p["run_on"] if p["run_on"] is not None else keep.get("run_on")) or None
+        if run_on:
+            properties["runOn"] = run_on
+        return {"name": self.name, "properties": properties, "recreate": bool(reasons)}
 
-    # update what Azure can update in place
-    patch = {}
-    if p["is_enabled"] is not None and p["is_enabled"] != before["is_enabled"]:
-        patch["isEnabled"] = p["is_enabled"]
-    if parameters is not None and not assets.same_parameters(parameters, before["parameters"]):
-        check_runbook(m, client, rg, account, before["runbook"], parameters)
-        patch["parameters"] = parameters
-    if p["run_on"] is not None and (p["run_on"] or None) != before["run_on"]:
-        patch["runOn"] = p["run_on"]
-    after = dict(before)
-    if patch:
-        result["changed"] = True
-        if m.check_mode:
-            after.update(is_enabled=patch.get("isEnabled", before["is_enabled"]),
-                         parameters=patch.get("parameters", before["parameters"]),
-                         run_on=(patch.get("runOn", before["run_on"]) or None))
-        else:
-            updated = au.to_dict(client.webhook.update(rg, account, name, {"name": name, "properties": patch}))
-            after = assets.webhook_facts(au.read(client.webhook.get, rg, account, name) or updated, now)
-    result.update(webhook=after, diff={"before": assets.webhook_diff_view(before),
-                                       "after": assets.webhook_diff_view(after)})
-    return result
+    def _desired_update(self, current, before):
+        """What Azure can change in place: ``patch`` holds the changed properties."""
+        p = self.params
+        patch = {}
+        if p["is_enabled"] is not None and p["is_enabled"] != before["is_enabled"]:
+            patch["isEnabled"] = p["is_enabled"]
+        if self.parameters is not None and not assets.same_parameters(self.parameters, before["parameters"]):
+            self._check_runbook(before["runbook"], self.parameters)
+            patch["parameters"] = self.parameters
+        if p["run_on"] is not None and (p["run_on"] or None) != before["run_on"]:
+            patch["runOn"] = p["run_on"]
+        return {"name": self.name, "patch": patch, "recreate": False}
+
+    # -- the plan -----------------------------------------------------------------------------------
+    def plan(self, current, desired):
+        if desired is None:
+            return flow.Plan(flow.DELETE if current is not None else None, recreated=False)
+        if "patch" in desired:
+            patch = desired["patch"]
+            if not patch:
+                return flow.Plan(recreated=False)
+            after = dict(current, properties=dict(au.props(current), **patch))
+            return flow.Plan(flow.UPDATE, after, {"name": self.name, "properties": patch}, recreated=False)
+        body = {"name": self.name, "properties": desired["properties"]}
+        # Azure fills the rest when it creates the webhook; a re-created one keeps its id
+        after = {"id": (current or {}).get("id"), "name": self.name,
+                 "properties": dict(desired["properties"], description=None, lastInvokedTime=None,
+                                    creationTime=None, lastModifiedTime=None)}
+        return flow.Plan(flow.CREATE, after, body, recreated=desired["recreate"])
+
+    # -- the writes ---------------------------------------------------------------------------------
+    def apply(self, plan):
+        hooks = self.client.webhook
+        rg, account, name = self.rg, self.account, self.name
+        if plan.action == flow.DELETE:
+            hooks.delete(rg, account, name)
+            return
+        if plan.action == flow.UPDATE:
+            self.saved = au.to_dict(hooks.update(rg, account, name, plan.body))
+            return
+        if plan.details["recreated"]:
+            hooks.delete(rg, account, name)
+        uri = hooks.generate_uri(rg, account)
+        body = dict(plan.body, properties=dict(plan.body["properties"], uri=uri))
+        self.saved = au.to_dict(hooks.create_or_update(rg, account, name, body))
+        self.uri = uri
+        if plan.details["recreated"]:
+            self.m.warn("webhook %s was created again: its old URI no longer works; the new one is in webhook.uri "
+                        "of this task's result" % name)
+
+    def extra(self, plan, after):
+        return {"recreated": plan.details["recreated"]}
+
+
+def run_module(m):
+    return flow.run(m, Webhook(m))
 
 
 def main():

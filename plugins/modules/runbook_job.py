@@ -221,6 +221,7 @@ import uuid
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -238,87 +239,138 @@ RESULT_KEYS = {"output": "output", "warnings": "warning_records", "errors": "err
                "verbose": "verbose_records", "progress": "progress_records", "debug": "debug_records"}
 
 
-def job_result(m, client, rg, account, job, name, ended):
-    facts = au.job_facts(job, name)
-    result = {"job": facts, "job_id": facts["job_id"], "status": facts["status"], "exception": facts["exception"]}
-    if ended:
-        items = au.read_list(client.job_stream.list_by_job, rg, account, name)
-        streams = au.read_streams(items, lambda sid: au.read(client.job_stream.get, rg, account, name, sid),
-                                  m.params["streams"])
-        for key, values in streams.items():
-            result[RESULT_KEYS[key]] = values
-    return result
+def job_runbook(job):
+    return (au.props(job).get("runbook") or {}).get("name")
 
 
-def finish(m, client, rg, account, job, name, changed):
-    p = m.params
-    timed_out = False
-    if p["wait"] and au.job_status(job) not in au.JOB_TERMINAL:
-        job, timed_out = au.wait_for_job(lambda: au.read(client.job.get, rg, account, name), p["timeout"])
-    ended = au.job_status(job) in au.JOB_TERMINAL
-    result = job_result(m, client, rg, account, job, name, ended)
-    result["changed"] = changed
-    if timed_out:
-        raise ModuleError("job %s of runbook %s is still %s after %d s; it keeps running in Azure"
-                          % (name, p["runbook"], result["status"], p["timeout"]), details=result,
-                          hint="Raise timeout, or read the job later with job_name=%s." % name)
-    if ended and result["status"] not in au.JOB_DONE:
-        errors = result.get("error_records") or []
-        reason = result["exception"] or "; ".join(errors) or "Azure gave no error text"
-        raise ModuleError("job %s of runbook %s ended %s: %s" % (name, p["runbook"], result["status"], reason),
-                          details=result, hint=au.job_hint(result["exception"], *errors))
-    return result
+class RunbookJob(flow.Resource):
+    """A job of a runbook (``Microsoft.Automation/automationAccounts/jobs``). A job is created, never updated:
+    read() is the job called ``job_name`` (None before it is started), and a plan either starts it (CREATE) or
+    does nothing. In check mode no job is started and none is predicted (``job`` is empty)."""
+
+    result_key = "job"
+
+    def __init__(self, m):
+        super(RunbookJob, self).__init__(m)
+        p = self.params
+        au.check_account_options(p)
+        self.rg, self.account, self.runbook = p["resource_group"], p["account"], p["runbook"]
+        if p["timeout"] is not None and p["timeout"] < 0:
+            raise ModuleError("timeout must be 0 or more seconds", option="timeout")
+        self.parameters = au.job_parameters(p["parameters"])
+        self.name = p["job_name"] or str(uuid.uuid4())
+        self.client = m.automation_client()
+        self.applied = False
+        self.job = None         # the job as apply() last saw it
+        self.timed_out = False
+
+    def _get(self):
+        return au.read(self.client.job.get, self.rg, self.account, self.name)
+
+    def _wait(self, job):
+        """Wait for ``job`` to end (with ``wait``); remembers whether the wait timed out."""
+        if self.params["wait"] and au.job_status(job) not in au.JOB_TERMINAL:
+            job, self.timed_out = au.wait_for_job(self._get, self.params["timeout"])
+        return job
+
+    def _runs_other_runbook(self, job):
+        other = job_runbook(job)
+        return bool(other) and other.lower() != self.runbook.lower()
+
+    def read(self):
+        """The job called ``job_name``, or None (always None before this task starts one without a name). An
+        existing job of this runbook is waited for here with ``wait`` (a read: nothing is started), so a retried
+        task returns the job as it ends.
+
+        After apply() the job is the one Azure last answered with: the create's answer with ``wait=false`` (the
+        job goes on by itself, so a later read could already show it further on), the last poll with ``wait``
+        (so a timed-out wait reports the status it timed out on)."""
+        if self.applied:
+            return self.job
+        if not self.params["job_name"]:
+            return None
+        job = self._get()
+        if job is not None and not self.m.check_mode and not self._runs_other_runbook(job):
+            job = self._wait(job)
+        return job
+
+    def facts(self, obj):
+        return au.job_facts(obj, self.name) or {}
+
+    def diffable(self, facts):
+        # a job is an event, not declared state: --diff shows nothing
+        return {}
+
+    def desired(self, current):
+        if current is not None:
+            if self._runs_other_runbook(current):
+                raise ModuleError("job %s exists but runs runbook %s, not %s"
+                                  % (self.name, job_runbook(current), self.runbook), option="job_name")
+            return None
+        runbook = au.read(self.client.runbook.get, self.rg, self.account, self.runbook)
+        if runbook is None:
+            if self.m.check_mode:
+                self.m.warn("runbook %s does not exist in account %s (yet): the prediction assumes an earlier task "
+                            "creates it" % (self.runbook, self.account))
+                return {}
+            raise ModuleError("runbook %s was not found in Automation account %s (resource group %s)"
+                              % (self.runbook, self.account, self.rg), status=404, option="runbook",
+                              hint="Create and publish it first (m365.exo_automation.runbook).")
+        if au.enum_text(au.props(runbook).get("state")) == "New":
+            if self.m.check_mode:
+                self.m.warn("runbook %s has never been published: the prediction assumes an earlier task publishes it"
+                            % self.runbook)
+                return {}
+            raise ModuleError("runbook %s has never been published, so no job can run it" % self.runbook,
+                              option="runbook", hint="Publish it (m365.exo_automation.runbook with publish=true).")
+        au.check_job_parameters(au.props(runbook).get("parameters"), self.parameters, self.runbook)
+        return {"properties": {"runbook": {"name": self.runbook}, "parameters": self.parameters,
+                               "runOn": self.params["run_on"] or ""}}
+
+    def plan(self, current, desired):
+        if desired is None:  # the job exists: it is read, not started again
+            return flow.Plan()
+        # the job's id, status and output exist only once it runs: check mode predicts no job
+        return flow.Plan(flow.CREATE, None, {"properties": desired.get("properties") or {}})
+
+    def apply(self, plan):
+        self.applied = True
+        job = au.to_dict(self.client.job.create(self.rg, self.account, self.name, plan.body))
+        self.job = self._wait(job)
+
+    def extra(self, plan, after):
+        if after is None:  # check mode: nothing started
+            return {}
+        facts = self.facts(after)
+        result = {"job_id": facts["job_id"], "status": facts["status"], "exception": facts["exception"]}
+        ended = au.job_status(after) in au.JOB_TERMINAL
+        if ended:
+            c, rg, account, name = self.client, self.rg, self.account, self.name
+            items = au.read_list(c.job_stream.list_by_job, rg, account, name)
+            streams = au.read_streams(items, lambda sid: au.read(c.job_stream.get, rg, account, name, sid),
+                                      self.params["streams"])
+            for key, values in streams.items():
+                result[RESULT_KEYS[key]] = values
+        if self.m.check_mode:
+            return result
+        details = dict(result, job=facts, changed=plan.changed)
+        if self.timed_out:
+            raise ModuleError("job %s of runbook %s is still %s after %d s; it keeps running in Azure"
+                              % (self.name, self.runbook, result["status"], self.params["timeout"]),
+                              details=details, hint="Raise timeout, or read the job later with job_name=%s." % self.name)
+        if ended and result["status"] not in au.JOB_DONE:
+            errors = result.get("error_records") or []
+            reason = result["exception"] or "; ".join(errors) or "Azure gave no error text"
+            raise ModuleError("job %s of runbook %s ended %s: %s" % (self.name, self.runbook, result["status"], reason),
+                              details=details, hint=au.job_hint(result["exception"], *errors))
+        return result
 
 
 def run_module(m):
-    p = m.params
-    au.check_account_options(p)
-    rg, account, runbook = p["resource_group"], p["account"], p["runbook"]
-    if p["timeout"] is not None and p["timeout"] < 0:
-        raise ModuleError("timeout must be 0 or more seconds", option="timeout")
-    parameters = au.job_parameters(p["parameters"])
-    client = m.automation_client()
-
-    if p["job_name"]:
-        existing = au.read(client.job.get, rg, account, p["job_name"])
-        if existing is not None:
-            job_runbook = (au.props(existing).get("runbook") or {}).get("name")
-            if job_runbook and job_runbook.lower() != runbook.lower():
-                raise ModuleError("job %s exists but runs runbook %s, not %s" % (p["job_name"], job_runbook, runbook),
-                                  option="job_name")
-            if m.check_mode:
-                result = job_result(m, client, rg, account, existing, p["job_name"],
-                                    au.job_status(existing) in au.JOB_TERMINAL)
-                result["changed"] = False
-                return result
-            return finish(m, client, rg, account, existing, p["job_name"], False)
-
-    current = au.read(client.runbook.get, rg, account, runbook)
-    if current is None:
-        if m.check_mode:
-            m.warn("runbook %s does not exist in account %s (yet): the prediction assumes an earlier task creates it"
-                   % (runbook, account))
-            return {"changed": True, "job": {}}
-        raise ModuleError("runbook %s was not found in Automation account %s (resource group %s)"
-                          % (runbook, account, rg), status=404, option="runbook",
-                          hint="Create and publish it first (m365.exo_automation.runbook).")
-    state = au.enum_text(au.props(current).get("state"))
-    if state == "New":
-        if m.check_mode:
-            m.warn("runbook %s has never been published: the prediction assumes an earlier task publishes it"
-                   % runbook)
-            return {"changed": True, "job": {}}
-        raise ModuleError("runbook %s has never been published, so no job can run it" % runbook, option="runbook",
-                          hint="Publish it (m365.exo_automation.runbook with publish=true).")
-    au.check_job_parameters(au.props(current).get("parameters"), parameters, runbook)
-
-    if m.check_mode:
-        return {"changed": True, "job": {}}
-
-    name = p["job_name"] or str(uuid.uuid4())
-    body = {"properties": {"runbook": {"name": runbook}, "parameters": parameters, "runOn": p["run_on"] or ""}}
-    job = au.to_dict(client.job.create(rg, account, name, body))
-    return finish(m, client, rg, account, job, name, True)
+    result = flow.run(m, RunbookJob(m))
+    # a job has no before and after: the result carries no diff
+    result.pop("diff", None)
+    return result
 
 
 def main():

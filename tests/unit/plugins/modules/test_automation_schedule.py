@@ -341,3 +341,69 @@ def test_datetimes_and_text_from_azure():
     assert assets.iso(assets.parse_time(aware)) == "2030-01-07T05:00:00+00:00"
     assert assets.parse_time("not a time") is None     # text Azure sends is never fatal
     assert assets.never_expires(assets.parse_time("9999-12-31T23:59:59.9999999+00:00"))
+
+
+def comparable(schedule):
+    """A schedule's facts without what only Azure assigns (ids, times of the object)."""
+    out = dict((k, v) for k, v in schedule.items() if k not in ("id", "creation_time", "last_modified_time"))
+    out["runbooks"] = [dict((k, v) for k, v in r.items() if k != "job_schedule_id") for r in schedule["runbooks"]]
+    return out
+
+
+@pytest.mark.parametrize("args", [
+    WEEKLY,
+    dict(start_time=START, frequency="OneTime", is_enabled=False, description="once"),
+    dict(start_time=START, frequency="Month", month_days=[-1, 1], expiry_time="2031-01-01T00:00:00Z",
+         runbooks=[{"name": "Report", "run_on": "workers"}, {"name": "Greet", "parameters": {"Mailbox": "x"}}]),
+])
+def test_check_mode_predicts_what_a_run_returns(monkeypatch, fake, args):
+    predicted = run(monkeypatch, True, **args)
+    assert fake.writes == []
+    done = run(monkeypatch, **args)
+    assert predicted["changed"] is done["changed"] is True
+    assert comparable(predicted["schedule"]) == comparable(done["schedule"])
+    assert predicted["diff"] == done["diff"]
+    assert (predicted["links_created"], predicted["links_deleted"]) == (done["links_created"], done["links_deleted"])
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_links_are_reconciled_by_runbook_name(monkeypatch, fake, check_mode):
+    fake.add_schedule(RG, AA, NAME, PAST)
+    kept = fake.add_link(RG, AA, NAME, "Report")
+    fake.add_runbook(RG, AA, "Cleanup", "Write-Output 'c'\n")
+    fake.add_link(RG, AA, NAME, "Cleanup")
+    old_greet = fake.add_link(RG, AA, NAME, "Greet", {"Mailbox": "old"}, run_on="workers")
+    result = run(monkeypatch, check_mode, exclusive=True,
+                 runbooks=[{"name": "greet", "parameters": {"Mailbox": "old"}}, {"name": "REPORT"}])
+    # Greet: same parameters, but another run_on: created again; Report kept; Cleanup not declared
+    assert result["links_created"] == ["Greet"]
+    assert result["links_deleted"] == ["Greet", "Cleanup"]
+    runbooks = result["schedule"]["runbooks"]
+    assert [(r["name"], r["run_on"]) for r in runbooks] == [("Greet", None), ("Report", None)]
+    assert runbooks[1]["job_schedule_id"] == kept
+    if check_mode:
+        assert runbooks[0]["job_schedule_id"] is None
+        assert fake.writes == []
+        return
+    assert runbooks[0]["job_schedule_id"] not in (None, old_greet)
+    assert methods(fake) == [("DELETE", "jobSchedules"), ("DELETE", "jobSchedules"), ("PUT", "jobSchedules")]
+    assert fake.writes[0][1].endswith(old_greet)
+
+
+def test_unset_runbooks_leave_the_links_alone_even_with_exclusive(monkeypatch, fake):
+    fake.add_schedule(RG, AA, NAME, PAST)
+    fake.add_link(RG, AA, NAME, "Report")
+    result = run(monkeypatch, exclusive=True, description="still linked")
+    assert result["changed"] is True
+    assert result["links_deleted"] == [] and result["links_created"] == []
+    assert [r["name"] for r in result["schedule"]["runbooks"]] == ["Report"]
+    assert methods(fake) == [("PATCH", "schedules")]
+
+
+def test_runbooks_of_unchanged_links_are_not_read(monkeypatch, fake):
+    fake.add_schedule(RG, AA, NAME, PAST)
+    fake.add_link(RG, AA, NAME, "Greet", {"Mailbox": "x"})
+    # a runbook deleted since it was linked: the kept link is not checked, so nothing fails
+    del fake.runbooks[next(k for k in fake.runbooks if k[-1] == "greet")]
+    result = run(monkeypatch, runbooks=[{"name": "Greet", "parameters": {"Mailbox": "x"}}])
+    assert result["changed"] is False

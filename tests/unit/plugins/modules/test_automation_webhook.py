@@ -9,6 +9,7 @@ __metaclass__ = type
 import json
 
 import pytest
+from azure.core.exceptions import ResourceNotFoundError
 
 from ansible_collections.m365.exo_automation.plugins.modules import automation_webhook, automation_webhook_info
 from ansible_collections.m365.exo_automation.tests.unit.automation_assets_fake import FakeAssets
@@ -214,3 +215,45 @@ def test_info(monkeypatch, fake):
     by_runbook = run_module(monkeypatch, automation_webhook_info.main, dict(args, runbook="enable-archive"))
     assert [w["name"] for w in by_runbook["webhooks"]] == [NAME]
     assert run_module(monkeypatch, automation_webhook_info.main, dict(args, name="missing"))["webhooks"] == []
+
+
+def test_the_uri_is_only_in_webhook_uri_of_the_creating_task(monkeypatch, fake):
+    fake.add_webhook(RG, AA, NAME, "Enable-Archive", parameters={"Mailbox": "x"})
+    result = run(monkeypatch, runbook="From-Webhook", parameters={}, recreate=True)
+    assert result["recreated"] is True
+    uri = fake.uris[0]
+    assert result["webhook"]["uri"] == uri
+    assert json.dumps(result).count("secret-1") == 1
+    assert "uri" not in result["diff"]["before"] and "uri" not in result["diff"]["after"]
+    for again in (run(monkeypatch, runbook="From-Webhook"), run(monkeypatch, True, runbook="From-Webhook"),
+                  run(monkeypatch, runbook="From-Webhook", is_enabled=False),
+                  run_module(monkeypatch, automation_webhook_info.main, {"resource_group": RG, "account": AA})):
+        assert "secret-" not in json.dumps(again)
+        assert "uri" not in again.get("webhook", {})
+
+
+def test_a_read_that_lags_behind_the_create_returns_what_azure_answered(monkeypatch, fake):
+    real_get = fake.automation.webhook.get
+    calls = []
+
+    def lagging_get(rg, account, name):
+        calls.append(name)
+        if len(calls) == 2:  # the read right after the create
+            raise ResourceNotFoundError("not yet")
+        return real_get(rg, account, name)
+
+    monkeypatch.setattr(fake.automation.webhook, "get", lagging_get)
+    result = run(monkeypatch, runbook="Enable-Archive", parameters={"Mailbox": "x"})
+    assert result["changed"] is True
+    assert result["webhook"]["id"] == HOOK_ID
+    assert result["webhook"]["uri"] == fake.uris[0]
+
+
+def test_check_mode_predicts_what_a_run_returns(monkeypatch, fake):
+    args = dict(runbook="Enable-Archive", parameters={"Mailbox": "x"}, run_on="workers", is_enabled=False)
+    predicted = run(monkeypatch, True, **args)
+    done = run(monkeypatch, **args)
+    drop = ("id", "uri", "creation_time", "last_modified_time")
+    assert dict((k, v) for k, v in predicted["webhook"].items() if k not in drop) == \
+        dict((k, v) for k, v in done["webhook"].items() if k not in drop)
+    assert predicted["diff"] == done["diff"]

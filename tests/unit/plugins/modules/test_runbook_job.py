@@ -150,3 +150,81 @@ def test_job_name_reads_an_existing_job_instead_of_starting_one(monkeypatch, fak
     assert fake.writes == writes
     other = run(monkeypatch, runbook="Other", job_name="b5c6b2a0-0000-4000-8000-000000000001")
     assert other["failed"] and other["option"] == "job_name"
+
+
+JOB = "b5c6b2a0-0000-4000-8000-000000000002"
+
+
+def test_an_existing_running_job_is_waited_for_not_started_again(monkeypatch, fake):
+    fake.job_polls = 100
+    started = run(monkeypatch, parameters={"Mailbox": "x"}, job_name=JOB, wait=False)
+    assert started["changed"] is True and started["status"] == "Running"
+    writes = list(fake.writes)
+    fake.jobs[JOB]["polls"] = 2
+    again = run(monkeypatch, parameters={"Mailbox": "x"}, job_name=JOB)
+    assert again["changed"] is False
+    assert again["status"] == "Completed"
+    assert again["output"] == ["done"]
+    assert fake.writes == writes
+    assert "diff" not in again
+
+
+def test_check_mode_reads_an_existing_job_without_waiting(monkeypatch, fake):
+    fake.job_polls = 100
+    run(monkeypatch, parameters={"Mailbox": "x"}, job_name=JOB, wait=False)
+    sleeps = list(fake.sleeps)
+    result = run(monkeypatch, True, parameters={"Mailbox": "x"}, job_name=JOB)
+    assert result["changed"] is False
+    assert result["status"] == "Running"
+    assert result["job"]["name"] == JOB
+    assert "output" not in result
+    assert fake.sleeps == sleeps
+
+
+def test_a_job_of_another_runbook_fails_before_any_wait(monkeypatch, fake):
+    fake.job_polls = 100
+    run(monkeypatch, parameters={"Mailbox": "x"}, job_name=JOB, wait=False)
+    sleeps = list(fake.sleeps)
+    for check_mode in (False, True):
+        result = run(monkeypatch, check_mode, runbook="Other", job_name=JOB)
+        assert result["failed"] and result["option"] == "job_name"
+        assert "runs runbook %s, not Other" % RB in result["msg"]
+    assert fake.sleeps == sleeps
+
+
+def test_check_mode_shape_and_no_diff(monkeypatch, fake):
+    result = run_module(monkeypatch, runbook_job.main, {"resource_group": RG, "account": AA, "runbook": RB,
+                                                        "parameters": {"Mailbox": "x"}}, check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert result["job"] == {}
+    assert not set(result) & {"job_id", "status", "exception", "output", "diff"}
+    done = run_module(monkeypatch, runbook_job.main, {"resource_group": RG, "account": AA, "runbook": RB,
+                                                      "parameters": {"Mailbox": "x"}}, diff=True)
+    assert done["status"] == "Completed" and "diff" not in done
+
+
+def test_failed_job_details_carry_the_result(monkeypatch, fake):
+    fake.job_outcome = lambda rb, content, params: ("Stopped", None, [("Error", "stopped by user")])
+    result = run(monkeypatch, parameters={"Mailbox": "x"}, job_name=JOB)
+    assert result["failed"]
+    assert result["msg"].startswith("job %s of runbook %s ended Stopped: stopped by user" % (JOB, RB))
+    details = result["details"]
+    assert details["changed"] is True
+    assert details["job"]["name"] == JOB and details["job_id"] == "job-" + JOB
+
+
+def test_no_wait_returns_the_job_as_it_was_created(monkeypatch, fake):
+    # Running in the create's answer, Completed at the next read: the task returns what the create said
+    result = run(monkeypatch, parameters={"Mailbox": "x"}, wait=False)
+    assert result["changed"] is True
+    assert result["status"] == "Running"
+    assert "output" not in result
+    assert fake.stream_reads == 0
+
+
+def test_a_timed_out_wait_reports_the_status_it_timed_out_on(monkeypatch, fake):
+    fake.job_polls = 4
+    result = run(monkeypatch, parameters={"Mailbox": "x"}, timeout=2)
+    assert result["failed"]
+    assert "is still Running after 2 s" in result["msg"]
+    assert result["details"]["status"] == "Running"
