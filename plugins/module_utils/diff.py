@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) m365.exo_automation contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Compare desired with current state, tags with purge, and before/after diffs without server noise."""
+"""Tags with purge, and before/after diffs without server noise, secrets masked."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -16,52 +16,6 @@ NOISE_KEYS = frozenset((
 ))
 
 MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
-
-
-def _equal(desired, current):
-    if isinstance(desired, dict) and isinstance(current, dict):
-        return not compare(desired, current) and all(k in current or desired[k] is None for k in desired)
-    if isinstance(desired, (list, tuple)) and isinstance(current, (list, tuple)):
-        if len(desired) != len(current):
-            return False
-        return all(_equal(d, c) for d, c in zip(desired, current))
-    if isinstance(desired, str) and isinstance(current, str):
-        return desired == current
-    return desired == current
-
-
-def compare(desired, current):
-    """Differences for the keys in ``desired`` whose value is not None: ``{key: {"before", "after"}}``.
-
-    Nested dicts are compared recursively on the desired keys only; lists by value and order (normalise
-    order-free lists before calling)."""
-    current = current or {}
-    out = {}
-    for key, want in desired.items():
-        if want is None:
-            continue
-        have = current.get(key)
-        if isinstance(want, dict) and isinstance(have, dict):
-            sub = compare(want, have)
-            if sub:
-                out[key] = {"before": have, "after": merge(have, want)}
-            continue
-        if not _equal(want, have):
-            out[key] = {"before": have, "after": want}
-    return out
-
-
-def merge(current, desired):
-    """``current`` updated with the non-None values of ``desired`` (recursively for dicts)."""
-    result = copy.deepcopy(current) if current else {}
-    for key, want in (desired or {}).items():
-        if want is None:
-            continue
-        if isinstance(want, dict) and isinstance(result.get(key), dict):
-            result[key] = merge(result[key], want)
-        else:
-            result[key] = copy.deepcopy(want)
-    return result
 
 
 def tags_update(current, desired, purge=True):
@@ -106,4 +60,4 @@ def make_diff(before, after, keep=(), secret_keys=()):
     return {"before": before, "after": after}
 
 
-__all__ = ["compare", "make_diff", "mask", "merge", "strip_noise", "tags_update", "NOISE_KEYS"]
+__all__ = ["make_diff", "mask", "strip_noise", "tags_update", "NOISE_KEYS"]

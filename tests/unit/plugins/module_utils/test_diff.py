@@ -10,25 +10,9 @@ import pytest
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import (
     MASK,
-    compare,
     make_diff,
-    merge,
     tags_update,
 )
-
-
-def test_compare_only_desired_keys():
-    current = {"a": 1, "b": 2, "c": {"x": 1, "y": 2}}
-    assert compare({"a": 1}, current) == {}
-    assert compare({"a": 2, "z": None}, current) == {"a": {"before": 1, "after": 2}}
-    assert compare({"c": {"x": 1}}, current) == {}
-    assert compare({"c": {"x": 5}}, current) == {"c": {"before": {"x": 1, "y": 2}, "after": {"x": 5, "y": 2}}}
-    assert compare({"l": [1, 2]}, {"l": [2, 1]}) == {"l": {"before": [2, 1], "after": [1, 2]}}
-    assert compare({"new": "v"}, None) == {"new": {"before": None, "after": "v"}}
-
-
-def test_merge_skips_none():
-    assert merge({"a": 1, "b": {"c": 1}}, {"a": None, "b": {"d": 2}}) == {"a": 1, "b": {"c": 1, "d": 2}}
 
 
 @pytest.mark.parametrize("current,desired,purge,expected", [
