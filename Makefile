@@ -38,7 +38,7 @@ TEST_STEPS := units units-2.16 test-emulator test-contract test-tooling sanity s
 # mostly single-threaded, so on two cores it overlaps well with the other steps.
 BACKGROUND_STEPS ?= sanity sanity-2.16
 
-.PHONY: help venv demo bench clean test $(TEST_STEPS) test-units test-integration \
+.PHONY: help venv venv-importer demo bench clean test $(TEST_STEPS) test-units test-integration \
         pip-bootstrap chromium shellcheck system-deps
 
 help:
@@ -87,7 +87,7 @@ test-emulator: venv
 test-contract: venv
 	$(PY) -m pytest -q -p no:cacheprovider tests/contract
 
-test-tooling: venv
+test-tooling: venv venv-importer
 	$(PY) -m pytest -q -p no:cacheprovider tests/tooling
 
 # The sanity tests that need a virtual environment of their own bootstrap pip with a script ansible-test
@@ -120,8 +120,17 @@ changelog: venv
 	antsibull-changelog lint
 	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
-build: venv
-	$(PY) tests/utils/galaxy_check.py --output .build/galaxy
+build: venv venv-importer
+	$(PY) tests/utils/galaxy_check.py --output .build/galaxy --importer-python $(CURDIR)/$(VENV_IMPORTER)/bin/python
+
+# galaxy-importer in a venv of its own: it pins attrs<24, older than what ansible-lint and jsonschema here use.
+VENV_IMPORTER := .venv-importer
+GALAXY_IMPORTER ?= galaxy-importer==0.4.44
+venv-importer: $(VENV_IMPORTER)/.installed
+$(VENV_IMPORTER)/.installed:
+	test -x $(VENV_IMPORTER)/bin/python || $(PYTHON) -m venv $(VENV_IMPORTER)
+	$(VENV_IMPORTER)/bin/python -m pip install --quiet --disable-pip-version-check '$(GALAXY_IMPORTER)'
+	touch $@
 
 # System packages from Debian, installed only when missing. Without apt-get (or not as root) outside CI the
 # dependent check is skipped with a warning; in CI (CI=true) that is an error.
@@ -157,7 +166,7 @@ bench: venv
 	$(PY) -m tests.bench
 
 clean:
-	rm -rf $(VENV) .venv-2.16 $(CURDIR)/.collections .build tests/output docs/build
+	rm -rf $(VENV) .venv-2.16 .venv-importer $(CURDIR)/.collections .build tests/output docs/build
 
 # ansible-core 2.16, the oldest release meta/runtime.yml allows: sanity and units on it as well, from a venv of its
 # own (.venv-2.16, pinned in constraints-2.16.txt), each in a build copy of its own. The coverage gate is the

@@ -43,3 +43,35 @@ def test_tarball_must_carry_every_module_of_the_tree(galaxy_check, tmp_path):
         galaxy_check.check_tarball(make_tarball(tmp_path / "short.tar.gz", good[:3]), root=str(root))
     with pytest.raises(galaxy_check.CheckError, match="tests/output/x"):
         galaxy_check.check_tarball(make_tarball(tmp_path / "dirty.tar.gz", good + ["tests/output/x"]), root=str(root))
+
+
+def test_importer_output_with_an_error_is_refused(galaxy_check):
+    ok = "Importing with galaxy-importer 0.4.44\nCollection loading complete\nImporter processing completed successfully\n"
+    assert galaxy_check.importer_problems(ok) == []
+    refused = "Loading role runbooks\nERROR: No role readme found.\n"
+    problems = galaxy_check.importer_problems(refused)
+    assert "ERROR: No role readme found." in problems
+    assert any("did not report" in p for p in problems)
+
+
+def test_the_importer_accepts_the_collection_only_with_role_readmes(galaxy_check, tmp_path):
+    """The real importer on a copy of the collection whose role lost its README: refused."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    python = os.path.join(galaxy_check.ROOT, ".venv-importer", "bin", "python")
+    if not os.path.exists(python):
+        pytest.skip("make venv-importer has not run")
+    src = tmp_path / "src"
+    shutil.copytree(galaxy_check.ROOT, src, ignore=shutil.ignore_patterns(
+        ".venv*", ".build", ".collections", ".git", "tests", "docs"))
+    os.remove(src / "roles" / "runbooks" / "README.md")
+    galaxy = os.path.join(os.path.dirname(sys.executable), "ansible-galaxy")
+    subprocess.run([galaxy, "collection", "build", str(src), "--output-path", str(tmp_path)],
+                   check=True, capture_output=True)
+    tarball = next(tmp_path.glob("*.tar.gz"))
+    with pytest.raises(galaxy_check.CheckError) as err:
+        galaxy_check.run_importer(python, str(tarball), str(tmp_path))
+    assert "readme" in str(err.value).lower()

@@ -30,7 +30,7 @@ import shutil
 import sys
 
 src, dest = sys.argv[1], sys.argv[2]
-skip_top = {".venv", ".venv-2.16", ".git", ".collections", ".build", ".pytest_cache", "htmlcov", ".emulator"}
+skip_top = {".venv", ".venv-2.16", ".venv-importer", ".git", ".collections", ".build", ".pytest_cache", "htmlcov", ".emulator"}
 ignore_any = shutil.ignore_patterns("__pycache__", "*.pyc", ".coverage", ".coverage.*")
 
 

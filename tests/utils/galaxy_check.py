@@ -8,9 +8,11 @@
 3. ``ansible-galaxy collection install`` puts it into ``<output>/collections`` (offline) and
    ``ansible-galaxy collection verify --offline`` checks the installed files against the manifest;
 4. ``ansible-doc`` run against that directory only lists every module and role and renders each module's
-   documentation from the installed copy.
+   documentation from the installed copy;
+5. with ``--importer-python``, galaxy-importer (what Galaxy and Automation Hub run on an upload: role READMEs,
+   documentation, ansible-lint) must accept the tarball with no error.
 
-Usage: galaxy_check.py [--output .build/galaxy]   (run with the project's virtual environment on PATH)
+Usage: galaxy_check.py [--output .build/galaxy] [--importer-python .venv-importer/bin/python]   (run with the project's virtual environment on PATH)
 """
 
 from __future__ import annotations
@@ -122,9 +124,38 @@ def check_installed(collections_dir, root=ROOT):
     return names, role_names
 
 
+def importer_problems(output):
+    """The lines of galaxy-importer's output that refuse the collection (the importer may exit 0 and still log an
+    error): ``ERROR`` lines, and no final success line."""
+    lines = [ln.strip() for ln in output.splitlines()]
+    problems = [ln for ln in lines if ln.startswith("ERROR") or " ERROR " in ln or ln.startswith("Traceback")]
+    if not any(ln == "Importer processing completed successfully" for ln in lines):
+        problems.append("galaxy-importer did not report 'Importer processing completed successfully'")
+    return problems
+
+
+def run_importer(python, tarball, workdir):
+    """galaxy-importer (the Galaxy / Automation Hub import checks, ansible-lint included) on the tarball, from its
+    own virtual environment (it pins attrs<24, which the project's tools outgrew)."""
+    env = dict(os.environ, PATH=os.path.dirname(python) + os.pathsep + os.environ.get("PATH", ""))
+    env.pop("ANSIBLE_COLLECTIONS_PATH", None)
+    config = os.path.join(ROOT, "tests", "utils", "galaxy-importer.cfg")
+    env["GALAXY_IMPORTER_CONFIG"] = config
+    proc = subprocess.run([python, "-m", "galaxy_importer.main", tarball], cwd=workdir, env=env,
+                          capture_output=True, text=True, check=False)
+    output = proc.stdout + proc.stderr
+    problems = importer_problems(output)
+    if proc.returncode != 0 or problems:
+        raise CheckError("galaxy-importer refused %s (exit %d):\n%s\n%s"
+                         % (os.path.basename(tarball), proc.returncode, "\n".join(problems), output[-4000:]))
+    return output
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=os.path.join(ROOT, ".build", "galaxy"))
+    parser.add_argument("--importer-python", help="the Python of a virtual environment with galaxy-importer; "
+                                                  "runs it on the tarball")
     args = parser.parse_args(argv)
 
     output = os.path.abspath(args.output)
@@ -146,11 +177,14 @@ def main(argv=None):
         run(["ansible-galaxy", "collection", "install", "--offline", "-p", collections_dir, tarball], env=env)
         run(["ansible-galaxy", "collection", "verify", "--offline", "-p", collections_dir, FQCN], env=env)
         module_names, role_names = check_installed(collections_dir)
+        if args.importer_python:
+            run_importer(args.importer_python, tarball, output)
     except CheckError as exc:
         sys.stderr.write("galaxy check: %s\n" % exc)
         return 1
-    print("galaxy check: %s (%d files, %.0f KiB) installs; ansible-doc documents %d modules and %d roles from it"
-          % (os.path.relpath(tarball), len(names), os.path.getsize(tarball) / 1024.0, len(module_names), len(role_names)))
+    print("galaxy check: %s (%d files, %.0f KiB) installs; ansible-doc documents %d modules and %d roles from it%s"
+          % (os.path.relpath(tarball), len(names), os.path.getsize(tarball) / 1024.0, len(module_names), len(role_names),
+             "; galaxy-importer accepts it" if args.importer_python else ""))
     return 0
 
 
