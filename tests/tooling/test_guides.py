@@ -105,3 +105,27 @@ def test_troubleshooting_covers_every_runbook_error_the_collection_recognises():
     text = " ".join((ROOT / "docs" / "guides" / "troubleshooting.rst").read_text(encoding="utf-8").split())
     missing = [regex.pattern for regex, dummy in automation.JOB_HINTS if not regex.search(text)]
     assert not missing, "troubleshooting.rst lacks an entry for: %s" % missing
+
+
+def readme_role_uses():
+    """(role, vars) of every role a YAML block of README.md applies."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = []
+    for block in re.findall(r"```yaml\n(.*?)```", text, re.S):
+        for play in yaml.safe_load(block) or []:
+            for role in play.get("roles") or []:
+                if isinstance(role, dict) and str(role.get("role", "")).startswith(FQCN):
+                    found.append((role["role"][len(FQCN):], role.get("vars") or {}))
+    return found
+
+
+def test_readme_examples_use_real_role_variables():
+    uses = readme_role_uses()
+    assert uses, "the README's first example applies the exchange_online_automation role"
+    for role, variables in uses:
+        spec = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
+        options = spec["argument_specs"]["main"]["options"]
+        unknown = sorted(set(variables) - set(options))
+        assert unknown == [], "README: role %s has no variables %s" % (role, unknown)
+        missing = sorted(n for n, o in options.items() if o.get("required") and n not in variables)
+        assert missing == [], "README: role %s needs %s" % (role, missing)
