@@ -8,7 +8,7 @@
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$REPO"
+cd "$REPO" || exit 1
 [ $# -gt 0 ] || { echo "usage: $0 GROUP [GROUP ...]" >&2; exit 2; }
 
 mkdir -p .build/logs

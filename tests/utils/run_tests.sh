@@ -9,7 +9,7 @@
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$REPO"
+cd "$REPO" || exit 1
 MAKE="${MAKE:-make}"
 TIMES="${TIMES:-.build/test-times.txt}"
 read -r -a steps <<< "${TEST_STEPS:?TEST_STEPS names the steps}"
