@@ -185,7 +185,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     retry_replication,
     wait_for_principal,
 )
-from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
 
 ARGSPEC = dict(
     principal=dict(type="str", required=True),
@@ -219,78 +219,133 @@ def resource_roles(m, graph):
     raise missing_resource_error(value, app_id)
 
 
-def run_module(m):
-    p = m.params
-    state = p["state"]
-    if state == "present" and not p["app_roles"]:
-        raise ModuleError("option 'app_roles' needs at least one app role with state=present", option="app_roles")
-    if p["principal_wait_timeout"] < 0:
-        raise ModuleError("option 'principal_wait_timeout' must be 0 or more seconds", option="principal_wait_timeout")
+def keep_duplicates(lp, key):
+    """Without ``exclusive``, state=present removes nothing: an extra copy of a kept grant stays."""
+    kept = set(key(a) for a in lp.keep)
+    dups = [a for a in lp.remove if key(a) in kept]
+    if not dups:
+        return lp
+    return flow.ListPlan(lp.add, [a for a in lp.remove if key(a) not in kept], lp.keep + dups)
 
-    principal = resolve_principal(m, p["principal"])
-    graph = m.graph()
-    resource, resource_id, roles = resource_roles(m, graph)
-    wanted = resolve_app_roles(p["app_roles"], roles, resource_name=resource.get("display_name") or p["resource"])
-    values = dict((str(r.get("id")).lower(), r.get("value")) for r in roles)
-    principal_id = require_principal(m, principal)
 
-    current = []
-    if principal_id and resource_id:
-        if state == "present":
-            wait_for_principal(graph, principal_id, p["principal_wait_timeout"])
-            current = list_app_role_assignments(graph, principal_id, resource_id)
-        elif get_service_principal(graph, principal_id, select="id") is not None:
+def role_key(a):
+    return str(a.get("appRoleId")).lower()
+
+
+class AppRoleAssignments(flow.Resource):
+    """The app role assignments of the principal on the resource (a list of Graph JSON objects)."""
+
+    result_key = "assignments"
+
+    def __init__(self, m):
+        super(AppRoleAssignments, self).__init__(m)
+        p = self.params
+        if p["state"] == "present" and not p["app_roles"]:
+            raise ModuleError("option 'app_roles' needs at least one app role with state=present",
+                              option="app_roles")
+        if p["principal_wait_timeout"] < 0:
+            raise ModuleError("option 'principal_wait_timeout' must be 0 or more seconds",
+                              option="principal_wait_timeout")
+        self.graph = None
+        self.principal_id = None
+        self.resource = None
+        self.resource_id = None
+        self.roles = []
+        self.values = {}
+        self.expected = None
+
+    def _list(self):
+        return list_app_role_assignments(self.graph, self.principal_id, self.resource_id)
+
+    def read(self):
+        if self.expected is not None:
+            return self._confirm()
+        m, p = self.m, self.params
+        principal = resolve_principal(m, p["principal"])
+        self.graph = graph = m.graph()
+        self.resource, self.resource_id, self.roles = resource_roles(m, graph)
+        self.values = dict((str(r.get("id")).lower(), r.get("value")) for r in self.roles)
+        self.principal_id = require_principal(m, principal)
+        if not (self.principal_id and self.resource_id):
+            return []
+        if p["state"] == "present":
+            wait_for_principal(graph, self.principal_id, p["principal_wait_timeout"])
+            return self._list()
+        if get_service_principal(graph, self.principal_id, select="id") is not None:
             # nothing to wait for when removing: a principal Graph does not know holds no grants
-            current = list_app_role_assignments(graph, principal_id, resource_id)
-    have = dict((str(a.get("appRoleId")).lower(), a) for a in current)
-    wanted_ids = [str(r["id"]).lower() for r in wanted]
+            return self._list()
+        return []
 
-    if state == "present":
-        to_add = [rid for rid in wanted_ids if rid not in have]
-        to_remove = [rid for rid in have if rid not in wanted_ids] if p["exclusive"] else []
-    else:
-        to_add = []
-        to_remove = [rid for rid in have if rid in wanted_ids] if wanted_ids else list(have)
+    def _confirm(self):
+        keys, gone = self.expected
+        return confirm(
+            self._list,
+            lambda items: (set(role_key(a) for a in items) == keys
+                           and not any(a.get("id") in gone for a in items)),
+            "app roles of %s on %s" % (self.principal_id, self.resource.get("display_name") or self.resource_id))
 
-    before = sorted(values.get(rid) or rid for rid in have)
-    after_ids = [rid for rid in have if rid not in to_remove] + to_add
-    result = {
-        "changed": bool(to_add or to_remove),
-        "principal_id": principal_id,
-        "resource": resource,
-        "added": [values.get(rid) or rid for rid in to_add],
-        "removed": [values.get(rid) or rid for rid in to_remove],
-        "app_roles": sorted(values.get(rid) or rid for rid in after_ids),
-    }
-    result["diff"] = {"before": {"app_roles": before}, "after": {"app_roles": result["app_roles"]}}
+    def desired(self, current):
+        p = self.params
+        wanted = resolve_app_roles(p["app_roles"], self.roles,
+                                   resource_name=self.resource.get("display_name") or p["resource"])
+        ids = [str(r["id"]).lower() for r in wanted]
+        if p["state"] == "absent" and not ids:  # an empty list removes every app role on the resource
+            ids = [role_key(a) for a in current]
+        return ids
 
-    if m.check_mode or not result["changed"]:
-        predicted = [have[rid] for rid in after_ids if rid in have] + [
-            {"id": None, "appRoleId": rid, "principalId": principal_id, "resourceId": resource_id,
-             "resourceDisplayName": resource.get("display_name")} for rid in to_add]
-        result["assignments"] = [app_role_assignment_facts(a, values) for a in predicted]
-        return result
+    def plan(self, current, desired):
+        p = self.params
+        lp = flow.reconcile(current, desired, key=role_key, exclusive=p["exclusive"], absent=p["state"] == "absent")
+        if not p["exclusive"]:
+            lp = keep_duplicates(lp, role_key)
+        if not lp.changed:
+            return flow.Plan(lists=lp)
+        after = list(lp.keep) + [
+            {"id": None, "appRoleId": rid, "principalId": self.principal_id, "resourceId": self.resource_id,
+             "resourceDisplayName": self.resource.get("display_name")} for rid in lp.add]
+        return flow.Plan(flow.UPDATE, after, lists=lp)
 
-    base = "/servicePrincipals/%s/appRoleAssignments" % principal_id
-    for rid in to_remove:
-        graph.delete("%s/%s" % (base, have[rid]["id"]))
-    for rid in to_add:
-        body = {"principalId": principal_id, "resourceId": resource_id, "appRoleId": rid}
-        try:
-            retry_replication(
-                lambda body=body: graph.post(base, body), p["principal_wait_timeout"],
-                "granting %s to %s" % (values.get(rid) or rid, principal_id), option="principal")
-        except GraphError as err:
-            if not err.is_duplicate():  # granted meanwhile by someone else: the confirmation below shows it
-                raise
+    def apply(self, plan):
+        lp, graph, p = plan.details["lists"], self.graph, self.params
+        base = "/servicePrincipals/%s/appRoleAssignments" % self.principal_id
+        for a in lp.remove:
+            graph.delete("%s/%s" % (base, a["id"]))
+        for rid in lp.add:
+            body = {"principalId": self.principal_id, "resourceId": self.resource_id, "appRoleId": rid}
+            try:
+                retry_replication(
+                    lambda body=body: graph.post(base, body), p["principal_wait_timeout"],
+                    "granting %s to %s" % (self._value(rid), self.principal_id), option="principal")
+            except GraphError as err:
+                if not err.is_duplicate():  # granted meanwhile by someone else: the confirmation below shows it
+                    raise
+        self.expected = (set(role_key(a) for a in lp.keep) | set(lp.add), set(a.get("id") for a in lp.remove))
 
-    expected = set(after_ids)
-    final = confirm(
-        lambda: list_app_role_assignments(graph, principal_id, resource_id),
-        lambda items: set(str(a.get("appRoleId")).lower() for a in items) == expected,
-        "app roles of %s on %s" % (principal_id, resource.get("display_name") or resource_id))
-    result["assignments"] = [app_role_assignment_facts(a, values) for a in final]
-    return result
+    def _value(self, rid):
+        return self.values.get(rid) or rid
+
+    def _names(self, items):
+        return sorted(set(self._value(role_key(a)) for a in items or []))
+
+    def facts(self, obj):
+        return [app_role_assignment_facts(a, self.values) for a in obj or []]
+
+    def diffable(self, facts):
+        return {"app_roles": sorted(set(self._value(str(a.get("app_role_id")).lower()) for a in facts))}
+
+    def extra(self, plan, after):
+        lp = plan.details["lists"]
+        return {
+            "principal_id": self.principal_id,
+            "resource": self.resource,
+            "added": [self._value(rid) for rid in lp.add],
+            "removed": list(dict.fromkeys(self._value(role_key(a)) for a in lp.remove)),
+            "app_roles": self._names(after),
+        }
+
+
+def run_module(m):
+    return flow.run(m, AppRoleAssignments(m))
 
 
 def main():

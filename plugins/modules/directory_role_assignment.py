@@ -169,7 +169,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     retry_replication,
     wait_for_principal,
 )
-from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
 
 ARGSPEC = dict(
     principal=dict(type="str", required=True),
@@ -185,93 +185,143 @@ def at_scope(items, scope):
     return [a for a in items if (a.get("directoryScopeId") or "/") == scope]
 
 
+def role_key(a):
+    return str(a.get("roleDefinitionId")).lower()
+
+
+def keep_duplicates(lp, key):
+    """Without ``exclusive``, state=present removes nothing: an extra copy of a kept assignment stays."""
+    kept = set(key(a) for a in lp.keep)
+    dups = [a for a in lp.remove if key(a) in kept]
+    if not dups:
+        return lp
+    return flow.ListPlan(lp.add, [a for a in lp.remove if key(a) not in kept], lp.keep + dups)
+
+
+class DirectoryRoleAssignments(flow.Resource):
+    """The Entra role assignments of the principal at the directory scope (a list of Graph JSON objects)."""
+
+    result_key = "assignments"
+
+    def __init__(self, m):
+        super(DirectoryRoleAssignments, self).__init__(m)
+        p = self.params
+        self.scope = scope = (p["directory_scope_id"] or "/").strip()
+        if not scope.startswith("/"):
+            raise ModuleError("option 'directory_scope_id': '%s' is not a directory scope; use / (the whole tenant) "
+                              "or /administrativeUnits/<id>" % scope, option="directory_scope_id")
+        if p["state"] == "present" and not p["roles"]:
+            raise ModuleError("option 'roles' needs at least one role with state=present", option="roles")
+        if p["principal_wait_timeout"] < 0:
+            raise ModuleError("option 'principal_wait_timeout' must be 0 or more seconds",
+                              option="principal_wait_timeout")
+        self.graph = None
+        self.principal_id = None
+        self.by_id = {}
+        self.definitions = []
+        self.others = []  # the principal's assignments at other scopes
+        self.expected = None
+
+    def _list(self):
+        return list_directory_role_assignments(self.graph, principal_id=self.principal_id)
+
+    def _split(self, everything):
+        self.others = [a for a in everything if (a.get("directoryScopeId") or "/") != self.scope]
+        return at_scope(everything, self.scope)
+
+    def read(self):
+        if self.expected is not None:
+            return self._split(self._confirm())
+        m, p = self.m, self.params
+        principal = resolve_principal(m, p["principal"])
+        self.graph = graph = m.graph()
+        self.definitions = list_role_definitions(graph)
+        self.by_id = dict((str(d.get("id")).lower(), d) for d in self.definitions)
+        # unknown or malformed roles fail before the principal is waited for
+        self.wanted = resolve_directory_roles(p["roles"], self.definitions)
+        self.principal_id = require_principal(m, principal)
+        everything = []
+        if self.principal_id:
+            if p["state"] == "present":
+                wait_for_principal(graph, self.principal_id, p["principal_wait_timeout"])
+                everything = self._list()
+            elif get_service_principal(graph, self.principal_id, select="id") is not None:
+                # nothing to wait for when removing: a principal Graph does not know holds no roles
+                everything = self._list()
+        return self._split(everything)
+
+    def _confirm(self):
+        keys, gone = self.expected
+        return confirm(
+            self._list,
+            lambda items: (set(role_key(a) for a in at_scope(items, self.scope)) == keys
+                           and not any(a.get("id") in gone for a in items)),
+            "Entra roles of %s at %s" % (self.principal_id, self.scope))
+
+    def desired(self, current):
+        p = self.params
+        ids = [str(d["id"]).lower() for d in self.wanted]
+        if p["state"] == "present" and wellknown.GLOBAL_ADMINISTRATOR_ID in [
+                str(d.get("templateId") or d["id"]).lower() for d in self.wanted]:
+            self.m.warn("Global Administrator is the most privileged Entra role; Microsoft recommends the least "
+                        "privileged role that works. For Exchange Online automation use Exchange Administrator, or "
+                        "Exchange Recipient Administrator for recipient tasks only.")
+        if p["state"] == "absent" and not ids:  # an empty list removes every role at the scope
+            ids = [role_key(a) for a in current]
+        return ids
+
+    def plan(self, current, desired):
+        p = self.params
+        lp = flow.reconcile(current, desired, key=role_key, exclusive=p["exclusive"], absent=p["state"] == "absent")
+        if not p["exclusive"]:
+            lp = keep_duplicates(lp, role_key)
+        if not lp.changed:
+            return flow.Plan(lists=lp)
+        after = list(lp.keep) + [
+            {"id": None, "roleDefinitionId": rid, "principalId": self.principal_id, "directoryScopeId": self.scope}
+            for rid in lp.add]
+        return flow.Plan(flow.UPDATE, after, lists=lp)
+
+    def apply(self, plan):
+        lp, graph, p = plan.details["lists"], self.graph, self.params
+        for a in lp.remove:
+            graph.delete("/roleManagement/directory/roleAssignments/%s" % a["id"])
+        for rid in lp.add:
+            body = {"@odata.type": "#microsoft.graph.unifiedRoleAssignment", "roleDefinitionId": rid,
+                    "principalId": self.principal_id, "directoryScopeId": self.scope}
+            try:
+                retry_replication(
+                    lambda body=body: graph.post("/roleManagement/directory/roleAssignments", body),
+                    p["principal_wait_timeout"], "assigning %s to %s" % (self._name(rid), self.principal_id),
+                    option="principal")
+            except GraphError as err:
+                if not err.is_duplicate():  # assigned meanwhile: the confirmation below shows it
+                    raise
+        self.expected = (set(role_key(a) for a in lp.keep) | set(lp.add), set(a.get("id") for a in lp.remove))
+
+    def _name(self, rid):
+        return (self.by_id.get(rid) or {}).get("displayName") or rid
+
+    def facts(self, obj):
+        return [directory_role_assignment_facts(a, self.by_id) for a in obj or []]
+
+    def diffable(self, facts):
+        return {"roles": sorted(set(self._name(str(a.get("role_definition_id")).lower()) for a in facts)),
+                "directory_scope_id": self.scope}
+
+    def extra(self, plan, after):
+        lp = plan.details["lists"]
+        return {
+            "principal_id": self.principal_id,
+            "added": [self._name(rid) for rid in lp.add],
+            "removed": list(dict.fromkeys(self._name(role_key(a)) for a in lp.remove)),
+            "roles": sorted(set(self._name(role_key(a)) for a in after or [])),
+            "exchange_online_accepted": exchange_online_accepts(list(after or []) + self.others),
+        }
+
+
 def run_module(m):
-    p = m.params
-    state = p["state"]
-    scope = (p["directory_scope_id"] or "/").strip()
-    if not scope.startswith("/"):
-        raise ModuleError("option 'directory_scope_id': '%s' is not a directory scope; use / (the whole tenant) or "
-                          "/administrativeUnits/<id>" % scope, option="directory_scope_id")
-    if state == "present" and not p["roles"]:
-        raise ModuleError("option 'roles' needs at least one role with state=present", option="roles")
-    if p["principal_wait_timeout"] < 0:
-        raise ModuleError("option 'principal_wait_timeout' must be 0 or more seconds", option="principal_wait_timeout")
-
-    principal = resolve_principal(m, p["principal"])
-    graph = m.graph()
-    definitions = list_role_definitions(graph)
-    by_id = dict((str(d.get("id")).lower(), d) for d in definitions)
-    wanted = resolve_directory_roles(p["roles"], definitions)
-    wanted_ids = [str(d["id"]).lower() for d in wanted]
-    if state == "present" and wellknown.GLOBAL_ADMINISTRATOR_ID in [str(d.get("templateId") or d["id"]).lower()
-                                                                    for d in wanted]:
-        m.warn("Global Administrator is the most privileged Entra role; Microsoft recommends the least privileged "
-               "role that works. For Exchange Online automation use Exchange Administrator, or Exchange Recipient "
-               "Administrator for recipient tasks only.")
-    principal_id = require_principal(m, principal)
-
-    everything = []
-    if principal_id:
-        if state == "present":
-            wait_for_principal(graph, principal_id, p["principal_wait_timeout"])
-            everything = list_directory_role_assignments(graph, principal_id=principal_id)
-        elif get_service_principal(graph, principal_id, select="id") is not None:
-            # nothing to wait for when removing: a principal Graph does not know holds no roles
-            everything = list_directory_role_assignments(graph, principal_id=principal_id)
-    current = at_scope(everything, scope)
-    have = dict((str(a.get("roleDefinitionId")).lower(), a) for a in current)
-
-    if state == "present":
-        to_add = [rid for rid in wanted_ids if rid not in have]
-        to_remove = [rid for rid in have if rid not in wanted_ids] if p["exclusive"] else []
-    else:
-        to_add = []
-        to_remove = [rid for rid in have if rid in wanted_ids] if wanted_ids else list(have)
-
-    def name(rid):
-        return (by_id.get(rid) or {}).get("displayName") or rid
-
-    after_ids = [rid for rid in have if rid not in to_remove] + to_add
-    result = {
-        "changed": bool(to_add or to_remove),
-        "principal_id": principal_id,
-        "added": [name(rid) for rid in to_add],
-        "removed": [name(rid) for rid in to_remove],
-        "roles": sorted(name(rid) for rid in after_ids),
-    }
-    result["diff"] = {"before": {"roles": sorted(name(rid) for rid in have), "directory_scope_id": scope},
-                      "after": {"roles": result["roles"], "directory_scope_id": scope}}
-
-    others = [a for a in everything if (a.get("directoryScopeId") or "/") != scope]
-    if m.check_mode or not result["changed"]:
-        predicted = [have[rid] for rid in after_ids if rid in have] + [
-            {"id": None, "roleDefinitionId": rid, "principalId": principal_id, "directoryScopeId": scope}
-            for rid in to_add]
-        result["assignments"] = [directory_role_assignment_facts(a, by_id) for a in predicted]
-        result["exchange_online_accepted"] = exchange_online_accepts(predicted + others)
-        return result
-
-    for rid in to_remove:
-        graph.delete("/roleManagement/directory/roleAssignments/%s" % have[rid]["id"])
-    for rid in to_add:
-        body = {"@odata.type": "#microsoft.graph.unifiedRoleAssignment", "roleDefinitionId": rid,
-                "principalId": principal_id, "directoryScopeId": scope}
-        try:
-            retry_replication(
-                lambda body=body: graph.post("/roleManagement/directory/roleAssignments", body),
-                p["principal_wait_timeout"], "assigning %s to %s" % (name(rid), principal_id), option="principal")
-        except GraphError as err:
-            if not err.is_duplicate():  # assigned meanwhile: the confirmation below shows it
-                raise
-
-    expected = set(after_ids)
-    final = confirm(
-        lambda: list_directory_role_assignments(graph, principal_id=principal_id),
-        lambda items: set(str(a.get("roleDefinitionId")).lower() for a in at_scope(items, scope)) == expected,
-        "Entra roles of %s at %s" % (principal_id, scope))
-    result["assignments"] = [directory_role_assignment_facts(a, by_id) for a in at_scope(final, scope)]
-    result["exchange_online_accepted"] = exchange_online_accepts(final)
-    return result
+    return flow.run(m, DirectoryRoleAssignments(m))
 
 
 def main():

@@ -102,6 +102,13 @@ class FakeTenant:
         self.role_assignments[a["id"]] = a
         return a
 
+    def duplicate(self, assignment):
+        """A second copy (new id) of an app role or Entra role assignment: Graph can hold two of one grant."""
+        table = self.assignments if assignment["id"] in self.assignments else self.role_assignments
+        copy = dict(assignment, id=new_id())
+        table[copy["id"]] = copy
+        return copy
+
     def fault(self, method, path_regex, status, body=None, times=1, headers=None):
         self.faults.append({"method": method, "re": re.compile(path_regex), "status": status, "body": body,
                             "times": times, "headers": headers or {}})

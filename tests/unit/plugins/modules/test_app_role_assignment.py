@@ -133,6 +133,69 @@ def test_absent(monkeypatch, tenant, check_mode):
                    state="absent")["changed"] is False
 
 
+def test_absent_removes_every_copy_of_a_duplicate_grant(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    first = tenant.grant(mi["id"], exo(tenant), FULL_ACCESS)
+    second = tenant.duplicate(first)
+    tenant.grant(mi["id"], exo(tenant), wk.MANAGE_AS_APP_ROLE_ID)
+    clock = wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], resource=EXO, app_roles=["full_access_as_app"], state="absent")
+    assert result["changed"] is True and result["removed"] == ["full_access_as_app"]
+    assert result["app_roles"] == ["Exchange.ManageAsApp"]
+    assert first["id"] not in tenant.assignments and second["id"] not in tenant.assignments
+    assert [m for m, _p in tenant.writes()] == ["DELETE", "DELETE"]
+    assert roles_of(tenant, mi["id"]) == [wk.MANAGE_AS_APP_ROLE_ID]
+    assert sum(clock.sleeps) < 10  # confirmed at once, no wait until the confirmation times out
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_exclusive_removes_every_copy_of_an_undeclared_grant(monkeypatch, tenant, check_mode):
+    mi = tenant.add_identity()
+    first = tenant.grant(mi["id"], exo(tenant), FULL_ACCESS)
+    second = tenant.duplicate(first)
+    tenant.grant(mi["id"], exo(tenant), wk.MANAGE_AS_APP_ROLE_ID)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, check_mode, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"],
+                 exclusive=True)
+    assert result["changed"] is True
+    assert result["added"] == [] and result["removed"] == ["full_access_as_app"]
+    assert result["app_roles"] == ["Exchange.ManageAsApp"]
+    assert result["diff"] == {"before": {"app_roles": ["Exchange.ManageAsApp", "full_access_as_app"]},
+                              "after": {"app_roles": ["Exchange.ManageAsApp"]}}
+    assert [a["app_role_value"] for a in result["assignments"]] == ["Exchange.ManageAsApp"]
+    if check_mode:
+        assert tenant.writes() == []
+        return
+    assert first["id"] not in tenant.assignments and second["id"] not in tenant.assignments
+    assert roles_of(tenant, mi["id"]) == [wk.MANAGE_AS_APP_ROLE_ID]
+    assert run(monkeypatch, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"],
+               exclusive=True)["changed"] is False
+
+
+def test_exclusive_removes_the_extra_copy_of_a_declared_grant(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    first = tenant.grant(mi["id"], exo(tenant), wk.MANAGE_AS_APP_ROLE_ID)
+    second = tenant.duplicate(first)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"], exclusive=True)
+    assert result["changed"] is True and result["removed"] == ["Exchange.ManageAsApp"] and result["added"] == []
+    assert result["app_roles"] == ["Exchange.ManageAsApp"]
+    assert [a["id"] for a in result["assignments"]] == [first["id"]]
+    assert second["id"] not in tenant.assignments
+
+
+def test_without_exclusive_a_duplicate_grant_stays(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    first = tenant.grant(mi["id"], exo(tenant), wk.MANAGE_AS_APP_ROLE_ID)
+    tenant.duplicate(first)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"])
+    assert result["changed"] is False and result["removed"] == []
+    assert result["app_roles"] == ["Exchange.ManageAsApp"]
+    assert len(result["assignments"]) == 2
+    assert tenant.writes() == []
+
+
 def test_absent_without_roles_removes_all_on_the_resource(monkeypatch, tenant):
     mi = tenant.add_identity()
     tenant.grant(mi["id"], exo(tenant), FULL_ACCESS)
