@@ -133,8 +133,8 @@ def reconcile(current, declared, key, exclusive=False, absent=False):
 
     ``key(item)`` gives an item's key (compare in one case: lower-case ids). ``absent`` removes every current
     item whose key is declared (duplicates included: Graph can hold two copies of one grant); otherwise missing
-    keys are added and, with ``exclusive``, items whose key is not declared are removed. Extra copies of a kept
-    key are removed too."""
+    keys are added and, with ``exclusive``, items whose key is not declared are removed, and so are extra copies of
+    a declared key."""
     declared = list(dict.fromkeys(declared))
     wanted = set(declared)
     seen = set()
@@ -145,11 +145,10 @@ def reconcile(current, declared, key, exclusive=False, absent=False):
             (remove if k in wanted else keep).append(item)
             continue
         if k in wanted:
-            if k in seen:
-                remove.append(item)
-            else:
-                keep.append(item)
-                seen.add(k)
+            # an extra copy of a declared key (Graph can hold two copies of one grant) goes only with exclusive:
+            # without it, state=present removes nothing
+            (remove if k in seen and exclusive else keep).append(item)
+            seen.add(k)
         elif exclusive:
             remove.append(item)
         else:

@@ -54,13 +54,6 @@ class GraphError(ModuleError):
                  method=None, path=None, graph_message=None):
         super(GraphError, self).__init__(message, status=status, code=code, request_id=request_id, hint=hint,
                                          details=details, option=option)
-        self.message = message
-        self.status = status
-        self.code = code
-        self.request_id = request_id
-        self.hint = hint
-        self.details = details
-        self.option = option
         self.method = method
         self.path = path
         self.graph_message = graph_message if graph_message is not None else message

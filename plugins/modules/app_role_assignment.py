@@ -219,15 +219,6 @@ def resource_roles(m, graph):
     raise missing_resource_error(value, app_id)
 
 
-def keep_duplicates(lp, key):
-    """Without ``exclusive``, state=present removes nothing: an extra copy of a kept grant stays."""
-    kept = set(key(a) for a in lp.keep)
-    dups = [a for a in lp.remove if key(a) in kept]
-    if not dups:
-        return lp
-    return flow.ListPlan(lp.add, [a for a in lp.remove if key(a) not in kept], lp.keep + dups)
-
-
 def role_key(a):
     return str(a.get("appRoleId")).lower()
 
@@ -296,8 +287,6 @@ class AppRoleAssignments(flow.Resource):
     def plan(self, current, desired):
         p = self.params
         lp = flow.reconcile(current, desired, key=role_key, exclusive=p["exclusive"], absent=p["state"] == "absent")
-        if not p["exclusive"]:
-            lp = keep_duplicates(lp, role_key)
         if not lp.changed:
             return flow.Plan(lists=lp)
         after = list(lp.keep) + [

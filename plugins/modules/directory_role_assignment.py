@@ -189,15 +189,6 @@ def role_key(a):
     return str(a.get("roleDefinitionId")).lower()
 
 
-def keep_duplicates(lp, key):
-    """Without ``exclusive``, state=present removes nothing: an extra copy of a kept assignment stays."""
-    kept = set(key(a) for a in lp.keep)
-    dups = [a for a in lp.remove if key(a) in kept]
-    if not dups:
-        return lp
-    return flow.ListPlan(lp.add, [a for a in lp.remove if key(a) not in kept], lp.keep + dups)
-
-
 class DirectoryRoleAssignments(flow.Resource):
     """The Entra role assignments of the principal at the directory scope (a list of Graph JSON objects)."""
 
@@ -273,8 +264,6 @@ class DirectoryRoleAssignments(flow.Resource):
     def plan(self, current, desired):
         p = self.params
         lp = flow.reconcile(current, desired, key=role_key, exclusive=p["exclusive"], absent=p["state"] == "absent")
-        if not p["exclusive"]:
-            lp = keep_duplicates(lp, role_key)
         if not lp.changed:
             return flow.Plan(lists=lp)
         after = list(lp.keep) + [
