@@ -180,14 +180,7 @@ class ExoModule:
         """The SDK client ``kind`` (a key of arm.CLIENTS) on the cloud's ARM endpoint, for the task's
         subscription or for ``subscription_id`` (a principal given by a resource id of another subscription).
         One client per kind and subscription per module run."""
-        current = None
-        if subscription_id:
-            try:
-                current = self.subscription_id()
-            except ModuleError:
-                current = None
-        subscription = subscription_id if subscription_id and (current or "").lower() != subscription_id.lower() \
-            else self.subscription_id()
+        subscription = subscription_id or self.subscription_id()
         key = (kind, subscription.lower())
         if key not in self._clients:
             import_name, class_name = arm.CLIENTS[kind]

@@ -64,6 +64,13 @@ def check_guid(value, option, what=None):
     return value.strip().lower()
 
 
+def check_seconds(value, option):
+    """A wait in seconds: 0 or more; ModuleError naming ``option`` otherwise."""
+    if value is not None and value < 0:
+        raise ModuleError("option '%s' must be 0 or more seconds" % option, option=option)
+    return value
+
+
 def normalise_location(value, option="location"):
     """``West Europe`` / ``westeurope`` -> ``westeurope``; ModuleError for anything that cannot be a region."""
     if value is None:
@@ -161,6 +168,6 @@ def check_tags(tags, option="tags"):
     return out
 
 
-__all__ = ["GUID_RE", "NAME_RULES", "check_guid", "check_location_available", "check_name", "check_tags", "is_guid",
-           "looks_like_guid", "normalise_location", "parse_resource_id", "resource_group_id", "resource_id",
+__all__ = ["GUID_RE", "NAME_RULES", "check_guid", "check_location_available", "check_name", "check_seconds", "check_tags",
+           "is_guid", "looks_like_guid", "normalise_location", "parse_resource_id", "resource_group_id", "resource_id",
            "same_id", "user_identity_id"]

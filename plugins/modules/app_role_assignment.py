@@ -186,6 +186,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     wait_for_principal,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_seconds
 
 ARGSPEC = dict(
     principal=dict(type="str", required=True),
@@ -234,9 +235,7 @@ class AppRoleAssignments(flow.Resource):
         if p["state"] == "present" and not p["app_roles"]:
             raise ModuleError("option 'app_roles' needs at least one app role with state=present",
                               option="app_roles")
-        if p["principal_wait_timeout"] < 0:
-            raise ModuleError("option 'principal_wait_timeout' must be 0 or more seconds",
-                              option="principal_wait_timeout")
+        check_seconds(p["principal_wait_timeout"], "principal_wait_timeout")
         self.graph = None
         self.principal_id = None
         self.resource = None

@@ -170,6 +170,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     wait_for_principal,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_seconds
 
 ARGSPEC = dict(
     principal=dict(type="str", required=True),
@@ -203,9 +204,7 @@ class DirectoryRoleAssignments(flow.Resource):
                               "or /administrativeUnits/<id>" % scope, option="directory_scope_id")
         if p["state"] == "present" and not p["roles"]:
             raise ModuleError("option 'roles' needs at least one role with state=present", option="roles")
-        if p["principal_wait_timeout"] < 0:
-            raise ModuleError("option 'principal_wait_timeout' must be 0 or more seconds",
-                              option="principal_wait_timeout")
+        check_seconds(p["principal_wait_timeout"], "principal_wait_timeout")
         self.graph = None
         self.principal_id = None
         self.by_id = {}

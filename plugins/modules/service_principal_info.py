@@ -170,7 +170,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     service_principal_facts,
     wait_for_principal,
 )
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_guid
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_guid, check_seconds
 from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
 
 ARGSPEC = dict(
@@ -192,8 +192,7 @@ def by_object_id(m, graph, object_id, option):
 
 def run_module(m):
     p = m.params
-    if p["wait_timeout"] is not None and p["wait_timeout"] < 0:
-        raise ModuleError("option 'wait_timeout' must be 0 or more seconds", option="wait_timeout")
+    check_seconds(p["wait_timeout"], "wait_timeout")
     graph = m.graph()
     result = {"changed": False}
     if p["principal"]:

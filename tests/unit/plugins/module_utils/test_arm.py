@@ -104,3 +104,29 @@ def test_read_scope(resource_group, name, expected, call):
     ops = _Operations()
     assert arm.read_scope(ops, "list_by_subscription", resource_group, name) == expected
     assert [c[0] for c in ops.calls] == [call]
+
+
+def test_one_arm_client_per_kind_and_subscription(monkeypatch):
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "11111111-1111-1111-1111-111111111111")
+    built = []
+
+    class Client:
+        def __init__(self, credential, subscription, **kwargs):
+            built.append(subscription)
+
+        def close(self):
+            pass
+
+    def main():
+        def fn(m):
+            monkeypatch.setattr(m, "require", lambda name: type("M", (), {"ManagedServiceIdentityClient": Client}))
+            monkeypatch.setattr(m, "credential", lambda: "cred")
+            first = m.arm_client("msi")
+            assert m.arm_client("msi", "11111111-1111-1111-1111-111111111111".upper()) is first
+            other = m.arm_client("msi", "22222222-2222-2222-2222-222222222222")
+            assert other is not first
+            return {"changed": False}
+        ExoModule(argument_spec={}).run(fn)
+
+    assert run_module(monkeypatch, main, {"auth_source": "cli"}).get("failed") is not True
+    assert built == ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"]

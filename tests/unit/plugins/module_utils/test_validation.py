@@ -89,3 +89,11 @@ def test_tags():
         with pytest.raises(ModuleError) as err:
             v.check_tags(bad)
         assert err.value.option == "tags"
+
+
+def test_check_seconds():
+    assert v.check_seconds(0, "timeout") == 0
+    assert v.check_seconds(None, "timeout") is None
+    with pytest.raises(ModuleError) as err:
+        v.check_seconds(-1, "principal_wait_timeout")
+    assert err.value.option == "principal_wait_timeout" and "0 or more seconds" in str(err.value)
