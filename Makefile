@@ -92,7 +92,7 @@ test-tooling: venv venv-importer
 
 # The sanity tests that need a virtual environment of their own bootstrap pip with a script ansible-test
 # downloads from a host CI cannot reach; tests/utils/get_pip.py stands in for it (see that file).
-sanity: venv pip-bootstrap shellcheck
+sanity: venv shellcheck
 	$(ANSIBLE_TEST) sanity
 
 pip-bootstrap: venv
@@ -184,7 +184,6 @@ $(VENV_216)/.installed: requirements.txt constraints-2.16.txt
 	touch $@
 
 sanity-2.16: venv-2.16 shellcheck
-	@$(PY_216) tests/utils/get_pip.py --install >/dev/null
 	EXO_PYTHON=$(CURDIR)/$(PY_216) EXO_BUILD_DIR=$(CURDIR)/.build/sanity-2.16 $(ANSIBLE_TEST) sanity
 
 units-2.16: venv-2.16

@@ -68,3 +68,23 @@ def test_makefile_links_a_plain_checkout_into_dot_collections(tmp_path):
                           "print-collections:\n\t@echo $$ANSIBLE_COLLECTIONS_PATH", "print-collections"],
                          capture_output=True, text=True, check=True).stdout.strip()
     assert out == str(tmp_path / ".collections")
+
+
+def test_sanity_runs_get_a_home_of_their_own(tmp_path):
+    """Two sanity runs side by side must not share ~/.ansible/test/venv (they delete each other's venvs)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    bin_dir = _fake_bin(tmp_path)
+    (bin_dir / "ansible-test").write_text('#!/bin/sh\necho "HOME=$HOME"\nls "$HOME/.ansible/test/cache"\n')
+    outputs = []
+    for name in ("sanity", "sanity-2.16"):
+        env = dict(os.environ, HOME=str(home), EXO_PYTHON=str(bin_dir / "python"),
+                   EXO_BUILD_DIR=str(tmp_path / "build" / name))
+        proc = subprocess.run([str(ROOT / "tests/utils/ansible_test.sh"), "sanity"], env=env, capture_output=True,
+                              text=True, check=False, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        outputs.append(proc.stdout)
+    homes = [out.split("HOME=", 1)[1].split("\n", 1)[0] for out in outputs]
+    assert homes == [str(tmp_path / "build" / n / "home") for n in ("sanity", "sanity-2.16")]
+    assert all("get_pip_" in out for out in outputs)  # the pip bootstrap is in each home
+    assert not (home / ".ansible").exists()

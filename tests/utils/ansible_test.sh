@@ -93,6 +93,18 @@ case "$command" in
         exec "$BIN/ansible-test" integration --local --python 3.11 "$@"
         ;;
     sanity)
+        # ansible-test keeps the virtual environments of the sanity tests in ~/.ansible/test/venv/, under a name
+        # that two ansible-core releases can share: two sanity runs side by side (make test runs 2.19 and 2.16 at
+        # once) would delete each other's half-built environments. Each build copy gets a home of its own; the
+        # user's pip configuration still applies.
+        user_pip_conf="${XDG_CONFIG_HOME:-$HOME/.config}/pip/pip.conf"
+        if [ -z "${PIP_CONFIG_FILE:-}" ] && [ -f "$user_pip_conf" ]; then
+            export PIP_CONFIG_FILE="$user_pip_conf"
+        fi
+        export HOME="$BUILD_ROOT/home"
+        mkdir -p "$HOME"
+        # the pip bootstrap ansible-test would download from a host that is not reachable (tests/utils/get_pip.py)
+        "$PY" "$REPO/tests/utils/get_pip.py" --install >/dev/null
         exec "$BIN/ansible-test" sanity --local --python 3.11 "$@"
         ;;
     *)
