@@ -94,7 +94,7 @@ def confirm(read, check, what, reads=CONFIRM_READS, interval=CONFIRM_INTERVAL, t
 def get_service_principal(graph, object_id, select=None):
     """The service principal with this object id, or None."""
     try:
-        return graph.get("/servicePrincipals/" + object_id, {"$select": select} if select else None)
+        return graph.get(graph.service_principals().by_service_principal_id(object_id), select=select)
     except GraphError as err:
         if err.is_not_found():
             return None
@@ -102,12 +102,22 @@ def get_service_principal(graph, object_id, select=None):
 
 
 def find_service_principal_by_app_id(graph, app_id):
-    found = graph.list("/servicePrincipals", {"$filter": "appId eq " + odata_quote(app_id)})
+    found = graph.list(graph.service_principals(), filter="appId eq " + odata_quote(app_id))
     return found[0] if found else None
 
 
 def find_service_principals_by_display_name(graph, name):
-    return graph.list("/servicePrincipals", {"$filter": "displayName eq " + odata_quote(name)})
+    return graph.list(graph.service_principals(), filter="displayName eq " + odata_quote(name))
+
+
+def create_service_principal(graph, app_id):
+    """Create the service principal of the application ``app_id`` in the tenant; returns it."""
+    return graph.post(graph.service_principals(), graph.model("ServicePrincipal", app_id=app_id))
+
+
+def delete_service_principal(graph, object_id):
+    """Delete a service principal; False when it was gone already."""
+    return graph.delete(graph.service_principals().by_service_principal_id(object_id))
 
 
 def wait_for_principal(graph, object_id, timeout=PRINCIPAL_WAIT_TIMEOUT, option="principal", clock=None):
@@ -116,7 +126,7 @@ def wait_for_principal(graph, object_id, timeout=PRINCIPAL_WAIT_TIMEOUT, option=
     A client (application) id passed where the object id belongs fails at once with an explanation."""
 
     def fetch():
-        return graph.get("/servicePrincipals/" + object_id)
+        return graph.get(graph.service_principals().by_service_principal_id(object_id))
 
     def wrong_kind(err):
         other = find_service_principal_by_app_id(graph, object_id)
@@ -356,15 +366,33 @@ ROLE_DEFINITION_SELECT = "id,displayName,templateId,isBuiltIn,isEnabled,descript
 
 def list_role_definitions(graph):
     """Entra role definitions (built-in and custom) of the tenant."""
-    return graph.list("/roleManagement/directory/roleDefinitions", {"$select": ROLE_DEFINITION_SELECT})
+    return graph.list(graph.directory_role_management().role_definitions, select=ROLE_DEFINITION_SELECT)
 
 
 def list_app_role_assignments(graph, principal_id, resource_id=None):
     """App roles granted to ``principal_id`` (a service principal), optionally only on ``resource_id``."""
-    items = graph.list("/servicePrincipals/%s/appRoleAssignments" % principal_id)
+    items = graph.list(graph.service_principals().by_service_principal_id(principal_id).app_role_assignments)
     if resource_id:
         items = [a for a in items if str(a.get("resourceId", "")).lower() == resource_id.lower()]
     return items
+
+
+def list_app_role_assigned_to(graph, resource_id):
+    """Every app role granted on the resource service principal ``resource_id``."""
+    return graph.list(graph.service_principals().by_service_principal_id(resource_id).app_role_assigned_to)
+
+
+def grant_app_role(graph, principal_id, resource_id, app_role_id):
+    """Grant the app role ``app_role_id`` of ``resource_id`` to ``principal_id``; returns the assignment."""
+    body = graph.model("AppRoleAssignment", principal_id=principal_id, resource_id=resource_id,
+                       app_role_id=app_role_id)
+    return graph.post(graph.service_principals().by_service_principal_id(principal_id).app_role_assignments, body)
+
+
+def revoke_app_role(graph, principal_id, assignment_id):
+    """Delete the app-role assignment ``assignment_id`` of ``principal_id``; False when it was gone already."""
+    assignments = graph.service_principals().by_service_principal_id(principal_id).app_role_assignments
+    return graph.delete(assignments.by_app_role_assignment_id(assignment_id))
 
 
 def list_directory_role_assignments(graph, principal_id=None, role_definition_id=None):
@@ -373,7 +401,20 @@ def list_directory_role_assignments(graph, principal_id=None, role_definition_id
         flt = "principalId eq " + odata_quote(principal_id)
     else:
         flt = "roleDefinitionId eq " + odata_quote(role_definition_id)
-    return graph.list("/roleManagement/directory/roleAssignments", {"$filter": flt})
+    return graph.list(graph.directory_role_management().role_assignments, filter=flt)
+
+
+def assign_directory_role(graph, principal_id, role_definition_id, scope="/"):
+    """Assign the Entra role ``role_definition_id`` to ``principal_id`` at directory scope ``scope``."""
+    body = graph.model("UnifiedRoleAssignment", principal_id=principal_id, role_definition_id=role_definition_id,
+                       directory_scope_id=scope)
+    return graph.post(graph.directory_role_management().role_assignments, body)
+
+
+def remove_directory_role_assignment(graph, assignment_id):
+    """Delete an Entra role assignment; False when it was gone already."""
+    assignments = graph.directory_role_management().role_assignments
+    return graph.delete(assignments.by_unified_role_assignment_id(assignment_id))
 
 
 def app_role_assignment_facts(a, role_values=None):

@@ -176,6 +176,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     app_role_assignment_facts,
     confirm,
     get_service_principal,
+    grant_app_role,
     list_app_role_assignments,
     missing_resource_error,
     require_principal,
@@ -183,6 +184,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     resolve_principal,
     resolve_resource,
     retry_replication,
+    revoke_app_role,
     wait_for_principal,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
@@ -295,14 +297,13 @@ class AppRoleAssignments(flow.Resource):
 
     def apply(self, plan):
         lp, graph, p = plan.details["lists"], self.graph, self.params
-        base = "/servicePrincipals/%s/appRoleAssignments" % self.principal_id
         for a in lp.remove:
-            graph.delete("%s/%s" % (base, a["id"]))
+            revoke_app_role(graph, self.principal_id, a["id"])
         for rid in lp.add:
-            body = {"principalId": self.principal_id, "resourceId": self.resource_id, "appRoleId": rid}
             try:
                 retry_replication(
-                    lambda body=body: graph.post(base, body), p["principal_wait_timeout"],
+                    lambda rid=rid: grant_app_role(graph, self.principal_id, self.resource_id, rid),
+                    p["principal_wait_timeout"],
                     "granting %s to %s" % (self._value(rid), self.principal_id), option="principal")
             except GraphError as err:
                 if not err.is_duplicate():  # granted meanwhile by someone else: the confirmation below shows it

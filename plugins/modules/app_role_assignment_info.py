@@ -93,6 +93,8 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     app_role_assignment_facts,
     find_service_principal_by_app_id,
     get_service_principal,
+    list_app_role_assigned_to,
+    list_app_role_assignments,
     resolve_principal,
     resolve_resource,
 )
@@ -155,12 +157,10 @@ def run_module(m):
                     % (principal["id"], other.get("displayName"), other.get("id")), option="principal")
             return result
         result["principal_exists"] = True
-        items = graph.list("/servicePrincipals/%s/appRoleAssignments" % principal["id"])
-        if p["resource"]:
-            wanted = (resource_sp or {}).get("id")
-            items = [a for a in items if wanted and str(a.get("resourceId")).lower() == wanted.lower()]
+        wanted = (resource_sp or {}).get("id")
+        items = list_app_role_assignments(graph, principal["id"], wanted) if wanted or not p["resource"] else []
     elif resource_sp is not None:
-        items = graph.list("/servicePrincipals/%s/appRoleAssignedTo" % resource_sp["id"])
+        items = list_app_role_assigned_to(graph, resource_sp["id"])
     else:
         items = []
     names.load(sorted(set(a.get("resourceId") for a in items)))

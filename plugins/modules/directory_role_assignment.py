@@ -157,12 +157,14 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.base import Ex
 from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     PRINCIPAL_WAIT_TIMEOUT,
+    assign_directory_role,
     confirm,
     directory_role_assignment_facts,
     exchange_online_accepts,
     get_service_principal,
     list_directory_role_assignments,
     list_role_definitions,
+    remove_directory_role_assignment,
     require_principal,
     resolve_directory_roles,
     resolve_principal,
@@ -273,13 +275,11 @@ class DirectoryRoleAssignments(flow.Resource):
     def apply(self, plan):
         lp, graph, p = plan.details["lists"], self.graph, self.params
         for a in lp.remove:
-            graph.delete("/roleManagement/directory/roleAssignments/%s" % a["id"])
+            remove_directory_role_assignment(graph, a["id"])
         for rid in lp.add:
-            body = {"@odata.type": "#microsoft.graph.unifiedRoleAssignment", "roleDefinitionId": rid,
-                    "principalId": self.principal_id, "directoryScopeId": self.scope}
             try:
                 retry_replication(
-                    lambda body=body: graph.post("/roleManagement/directory/roleAssignments", body),
+                    lambda rid=rid: assign_directory_role(graph, self.principal_id, rid, self.scope),
                     p["principal_wait_timeout"], "assigning %s to %s" % (self._name(rid), self.principal_id),
                     option="principal")
             except GraphError as err:

@@ -156,6 +156,8 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.base import Ex
 from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     confirm,
+    create_service_principal,
+    delete_service_principal,
     find_service_principal_by_app_id,
     find_service_principals_by_display_name,
     get_service_principal,
@@ -224,7 +226,7 @@ def run_module(m):
         result.update(changed=True, service_principal={}, diff={"before": summary(sp), "after": {}})
         if m.check_mode:
             return result
-        graph.delete("/servicePrincipals/" + sp["id"])
+        delete_service_principal(graph, sp["id"])
         confirm(lambda: get_service_principal(graph, sp["id"], select="id"), lambda s: s is None,
                 "deleting service principal %s" % sp["id"])
         return result
@@ -248,7 +250,7 @@ def run_module(m):
         return result
 
     try:
-        graph.post("/servicePrincipals", {"appId": app_id})
+        create_service_principal(graph, app_id)
     except GraphError as err:
         if err.is_duplicate():
             result.update(changed=False, created=False)

@@ -21,14 +21,17 @@ from ansible_collections.m365.exo_automation.plugins.module_utils import graph a
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 
 BASE = "https://graph.example.test"
+ROLE = "dc50a0fb-09a3-484d-be87-e023b12c6440"
 
 
 class FakeCredential:
     def __init__(self):
         self.scopes = []
+        self.kwargs = []
 
     def get_token(self, *scopes, **kwargs):
         self.scopes.append(scopes)
+        self.kwargs.append(kwargs)
         return AccessToken("token-123", int(time.time()) + 3600)
 
 
@@ -95,7 +98,7 @@ def test_get_sends_bearer_token_for_the_scope_and_returns_json():
     server = Server((200, {"id": "abc"}))
     client = make(server)
     try:
-        assert client.get("/servicePrincipals/abc") == {"id": "abc"}
+        assert client.get(client.service_principals().by_service_principal_id("abc")) == {"id": "abc"}
     finally:
         client.close()
     req = server.requests[0]
@@ -103,13 +106,34 @@ def test_get_sends_bearer_token_for_the_scope_and_returns_json():
     assert req.headers["Authorization"] == "Bearer token-123"
     assert req.headers["Accept"] == "application/json"
     assert client.fake_credential.scopes == [("https://graph.microsoft.com/.default",)]
+    # no continuous access evaluation: azure-identity would keep (and fetch) a second token for it
+    assert client.fake_credential.kwargs[0].get("enable_cae") is False
+
+
+def test_query_parameters_come_from_the_request_builder():
+    server = Server((200, {"value": []}))
+    client = make(server)
+    try:
+        client.list(client.directory_role_management().role_definitions, select="id,templateId", top=5)
+    finally:
+        client.close()
+    url = server.requests[0].url
+    assert url.path == "/v1.0/roleManagement/directory/roleDefinitions"
+    assert (url.params["$select"], url.params["$top"]) == ("id,templateId", "5")
+
+
+def test_models_take_guid_strings():
+    body = g.GraphClient.model("UnifiedRoleAssignment", principal_id="11111111-0000-0000-0000-000000000001",
+                               role_definition_id="29232cdf-9323-42fd-ade2-1d097af3e4de", directory_scope_id="/")
+    assert str(body.principal_id) == "11111111-0000-0000-0000-000000000001"
+    assert body.role_definition_id == "29232cdf-9323-42fd-ade2-1d097af3e4de" and body.directory_scope_id == "/"
 
 
 def test_token_is_not_sent_to_another_host():
     server = Server((200, {"value": []}))
     client = make(server)
     try:
-        client.get("https://elsewhere.example.test/v1.0/x")
+        client.get(client.service_principals().with_url("https://elsewhere.example.test/v1.0/x"))
     finally:
         client.close()
     assert "Authorization" not in server.requests[0].headers
@@ -120,7 +144,7 @@ def test_one_event_loop_serves_many_calls():
     client = make(server)
     try:
         for dummy in range(3):
-            assert client.get("/organization") == {"n": 1}
+            assert client.get(client.organization()) == {"n": 1}
     finally:
         client.close()
     assert len(server.requests) == 3
@@ -131,7 +155,7 @@ def test_filter_is_encoded_and_quoted():
     server = Server((200, {"value": [{"id": "1"}]}))
     client = make(server)
     try:
-        client.list("/servicePrincipals", {"$filter": "displayName eq " + g.odata_quote("it's & more")})
+        client.list(client.service_principals(), filter="displayName eq " + g.odata_quote("it's & more"))
     finally:
         client.close()
     url = server.requests[0].url
@@ -146,7 +170,7 @@ def test_list_follows_next_link():
     )
     client = make(server)
     try:
-        assert [i["id"] for i in client.list("/servicePrincipals")] == ["1", "2"]
+        assert [i["id"] for i in client.list(client.service_principals())] == ["1", "2"]
     finally:
         client.close()
     assert server.requests[1].url.params["$skiptoken"] == "abc"
@@ -156,13 +180,13 @@ def test_post_sends_json_body():
     server = Server((201, {"id": "new"}))
     client = make(server)
     try:
-        assert client.post("/servicePrincipals", {"appId": "x"}) == {"id": "new"}
+        assert client.post(client.service_principals(), client.model("ServicePrincipal", app_id="x")) == {"id": "new"}
     finally:
         client.close()
     req = server.requests[0]
     assert req.method == "POST"
     assert req.headers["Content-Type"] == "application/json"
-    assert json.loads(req.content) == {"appId": "x"}
+    assert json.loads(req.content) == {"@odata.type": "#microsoft.graph.servicePrincipal", "appId": "x"}
     assert client.writes() == [("POST", "/servicePrincipals", 201)]
 
 
@@ -170,9 +194,10 @@ def test_delete_of_missing_object_is_not_an_error():
     server = Server((404, graph_error_body("Request_ResourceNotFound", "gone")))
     client = make(server)
     try:
-        assert client.delete("/servicePrincipals/a/appRoleAssignments/b") is False
+        grant = client.service_principals().by_service_principal_id("a").app_role_assignments.by_app_role_assignment_id("b")
+        assert client.delete(grant) is False
         with pytest.raises(g.GraphError):
-            client.delete("/servicePrincipals/a/appRoleAssignments/b", missing_ok=False)
+            client.delete(grant, missing_ok=False)
     finally:
         client.close()
 
@@ -183,7 +208,7 @@ def test_graph_error_carries_status_code_message_and_request_id():
     client = make(server)
     try:
         with pytest.raises(g.GraphError) as info:
-            client.get("/servicePrincipals/x")
+            client.get(client.service_principals().by_service_principal_id("x"))
     finally:
         client.close()
     err = info.value
@@ -199,7 +224,7 @@ def test_graph_error_request_id_from_header_and_text_body():
     client = make(server)
     try:
         with pytest.raises(g.GraphError) as info:
-            client.get("/x")
+            client.get(client.organization())
     finally:
         client.close()
     assert info.value.request_id == "hdr-1"
@@ -229,7 +254,7 @@ def test_403_has_a_permission_hint():
     client = make(server)
     try:
         with pytest.raises(g.GraphError) as info:
-            client.post("/servicePrincipals/a/appRoleAssignments", {})
+            client.post(client.service_principals(), client.model("ServicePrincipal", app_id="x"))
     finally:
         client.close()
     assert "AppRoleAssignment.ReadWrite.All" in info.value.format()
@@ -242,7 +267,7 @@ def test_unreachable_host_is_a_graph_error():
     client = make(boom)
     try:
         with pytest.raises(g.GraphError) as info:
-            client.get("/x")
+            client.get(client.organization())
     finally:
         client.close()
     assert "Could not reach Microsoft Graph" in info.value.message
@@ -257,12 +282,14 @@ def test_throttling_is_retried_honouring_retry_after(retry_sleeps):
     )
     client = make(server)
     try:
-        assert client.post("/servicePrincipals/a/appRoleAssignments", {"appRoleId": "r"}) == {"id": "grant"}
+        grant = client.model("AppRoleAssignment", app_role_id=ROLE)
+        assert client.post(client.service_principals().by_service_principal_id("a").app_role_assignments,
+                           grant) == {"id": "grant"}
     finally:
         client.close()
     assert retry_sleeps == [7, 2]
     assert len(server.requests) == 3
-    assert json.loads(server.requests[2].content) == {"appRoleId": "r"}
+    assert json.loads(server.requests[2].content)["appRoleId"] == ROLE
 
 
 def test_throttling_beyond_the_retries_fails(retry_sleeps):
@@ -270,7 +297,7 @@ def test_throttling_beyond_the_retries_fails(retry_sleeps):
     client = make(server, max_retries=2)
     try:
         with pytest.raises(g.GraphError) as info:
-            client.get("/x")
+            client.get(client.organization())
     finally:
         client.close()
     assert info.value.status == 429
@@ -307,7 +334,7 @@ def test_module_runs_skip_unused_http_imports():
         "g.lighten_http_imports()",
         "import httpx",
         "c._transport = httpx.MockTransport(lambda r: httpx.Response(200, json={'ok': True}))",
-        "print(c.get('/x'))",
+        "print(c.get(c.organization()))",
         "c.close()",
         "print(sorted(m for m in ('rich', 'click', 'pygments', 'hyperframe') if m in sys.modules), sys.modules.get('h2'))",
     ])

@@ -16,7 +16,11 @@ import pytest
 from ansible_collections.m365.exo_automation.plugins.module_utils import lookups as g
 from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown as wk
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
+from ansible_collections.m365.exo_automation.tests.unit.plugins.module_utils.test_graph import (
+    Server,
+    graph_error_body,
+    make,
+)
 
 EXO_ROLES = [
     {"id": wk.MANAGE_AS_APP_ROLE_ID, "value": "Exchange.ManageAsApp", "allowedMemberTypes": ["Application"],
@@ -115,26 +119,29 @@ def test_directory_role_bad_guid_and_unknown_guid():
 
 # -- resources ----------------------------------------------------------------------------------------------
 class FakeGraph:
-    """The service principals of a tenant, as GraphClient.get/list answer for them."""
+    """A GraphClient whose socket is a tenant holding ``sps``; ``calls`` records how each was looked up."""
 
-    def __init__(self, sps):
-        self.sps = sps
-        self.calls = []
+    def __new__(cls, sps):
+        calls = []
 
-    def list(self, path, params=None):
-        assert path == "/servicePrincipals"
-        match = re.match(r"^(appId|displayName) eq '(.*)'$", params["$filter"])
-        field, value = match.group(1), match.group(2).replace("''", "'")
-        self.calls.append((field, value))
-        return [s for s in self.sps if s[field] == value]
+        def answer(request):
+            path = request.url.path
+            assert path.startswith("/v1.0/servicePrincipals"), path
+            if path == "/v1.0/servicePrincipals":
+                match = re.match(r"^(appId|displayName) eq '(.*)'$", request.url.params["$filter"])
+                field, value = match.group(1), match.group(2).replace("''", "'")
+                calls.append((field, value))
+                return (200, {"value": [s for s in sps if s[field] == value]})
+            object_id = path.rsplit("/", 1)[1]
+            calls.append(("id", object_id))
+            found = next((s for s in sps if s["id"] == object_id), None)
+            if found is None:
+                return (404, graph_error_body("Request_ResourceNotFound", "Resource '%s' does not exist" % object_id))
+            return (200, found)
 
-    def get(self, path, params=None):
-        object_id = path.rsplit("/", 1)[1]
-        self.calls.append(("id", object_id))
-        found = next((s for s in self.sps if s["id"] == object_id), None)
-        if found is None:
-            raise GraphError("not found", status=404, code="Request_ResourceNotFound")
-        return found
+        client = make(Server(answer))
+        client.calls = calls
+        return client
 
 
 EXO_SP = {"id": "e0000000-0000-0000-0000-000000000001", "appId": wk.EXCHANGE_ONLINE_APP_ID,
@@ -151,9 +158,9 @@ def test_resource_by_well_known_name_uses_the_app_id():
 
 def test_resource_by_app_id_then_object_id_then_display_name():
     fake = FakeGraph([EXO_SP, APP_SP])
-    assert g.resolve_resource(fake, APP_SP["appId"])[0] is APP_SP
-    assert g.resolve_resource(fake, APP_SP["id"].upper())[0] is APP_SP
-    assert g.resolve_resource(fake, "Contoso")[0] is APP_SP
+    assert g.resolve_resource(fake, APP_SP["appId"])[0] == APP_SP
+    assert g.resolve_resource(fake, APP_SP["id"].upper())[0] == APP_SP
+    assert g.resolve_resource(fake, "Contoso")[0] == APP_SP
 
 
 def test_missing_exchange_online_resource_knows_its_app_id():

@@ -20,6 +20,10 @@ from ansible_collections.m365.exo_automation.tests.unit.plugins.module_utils.tes
 from ansible_collections.m365.exo_automation.tests.unit.utils import install_clock
 
 
+P, R, A = ("11111111-0000-0000-0000-000000000001", "11111111-0000-0000-0000-000000000002",
+           "11111111-0000-0000-0000-000000000003")
+
+
 @pytest.fixture
 def clock(monkeypatch):
     return install_clock(monkeypatch)
@@ -30,7 +34,7 @@ def test_retry_replication_waits_with_capped_backoff_until_found(clock):
     server = Server(*([(404, graph_error_body("Request_ResourceNotFound", "nope"))] * 6 + [(200, {"id": "p"})]))
     client = make(server)
     try:
-        assert lookups.retry_replication(lambda: client.get("/servicePrincipals/p"), 600, "principal") == {"id": "p"}
+        assert lookups.retry_replication(lambda: client.get(client.service_principals().by_service_principal_id("p")), 600, "principal") == {"id": "p"}
     finally:
         client.close()
     assert clock.sleeps == [2.0, 4.0, 6.0, 10.0, 16.0, 20.0]
@@ -40,7 +44,7 @@ def test_retry_replication_on_not_a_valid_reference_update(clock):
     server = Server((400, graph_error_body("Request_BadRequest", "Not a valid reference update.")), (201, {"id": "a"}))
     client = make(server)
     try:
-        assert lookups.retry_replication(lambda: client.post("/x", {}), 60, "grant") == {"id": "a"}
+        assert lookups.retry_replication(lambda: lookups.grant_app_role(client, P, R, A), 60, "grant") == {"id": "a"}
     finally:
         client.close()
     assert len(clock.sleeps) == 1
@@ -51,7 +55,7 @@ def test_retry_replication_times_out_saying_replication_did_not_finish(clock):
     client = make(server)
     try:
         with pytest.raises(g.ReplicationTimeout) as info:
-            lookups.retry_replication(lambda: client.get("/servicePrincipals/p"), 30, "service principal p",
+            lookups.retry_replication(lambda: client.get(client.service_principals().by_service_principal_id("p")), 30, "service principal p",
                                       option="principal")
     finally:
         client.close()
@@ -67,7 +71,7 @@ def test_retry_replication_does_not_retry_other_errors(clock):
     client = make(server)
     try:
         with pytest.raises(g.GraphError) as info:
-            lookups.retry_replication(lambda: client.get("/x"), 60, "x")
+            lookups.retry_replication(lambda: client.get(client.organization()), 60, "x")
     finally:
         client.close()
     assert info.value.status == 403
