@@ -4,6 +4,7 @@ The first line on stdout is one JSON object: ``{"url", "ca_file", "pid"}``."""
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -41,6 +42,8 @@ def main(argv=None):
     finally:
         server.server_close()
         emu.save()
+        if state_file is None:  # the CA of a run without --state lives only as long as the run
+            shutil.rmtree(tls_dir, ignore_errors=True)
     return 0
 
 

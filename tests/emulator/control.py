@@ -104,9 +104,15 @@ def get_settings(req):
 @route("arm", "GET", r"/metadata/endpoints")
 def metadata_endpoints(req):
     """Cloud metadata like ``GET https://management.azure.com/metadata/endpoints?api-version=2022-09-01``,
-    with every endpoint pointing at this emulator."""
-    base = req.base_url
-    return 200, {
+    with every endpoint pointing at this emulator. Served without a token, like ARM. With api-version 2019-05-01
+    or later ARM answers a list of clouds, without one (or an older one) the single cloud it belongs to."""
+    cloud = _cloud_metadata(req.base_url)
+    version = (req.q("api-version") or "").strip()
+    return 200, [cloud] if version >= "2019-05-01" else cloud
+
+
+def _cloud_metadata(base):
+    return {
         "portal": base,
         "authentication": {
             "loginEndpoint": base,

@@ -392,7 +392,8 @@ class Handler(BaseHTTPRequestHandler):
         req.params = {k: unquote(v) if v is not None else v for k, v in params.items()}
         if r_api == "arm" and not path.lower().startswith("/metadata/"):
             check_api_version(req, versions)
-        if r_api in ("arm", "graph"):
+        if r_api in ("arm", "graph") and not path.lower().startswith("/metadata/"):
+            # ARM serves its cloud metadata anonymously: clients read it before they can sign in
             check_token(req, r_api)
         result = fn(req)
         if result is None:

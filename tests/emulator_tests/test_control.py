@@ -40,8 +40,10 @@ def test_start_line_is_one_json_object_and_sigterm_stops_cleanly(tmp_path):
     try:
         info = json.loads(proc.stdout.readline())
         assert set(info) == {"url", "ca_file", "pid"} and info["pid"] == proc.pid
+        assert os.path.exists(info["ca_file"])
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+        assert not os.path.exists(os.path.dirname(info["ca_file"]))  # no CA directory left behind
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -190,3 +192,14 @@ def test_graph_rejects_a_missing_token_and_an_arm_token(emulator):
     assert body["error"]["innerError"]["request-id"] == headers["request-id"]
     status, _h, body = call(emulator, "GET", "/v1.0/servicePrincipals")  # an ARM-audience token
     assert status == 401 and "audience" in body["error"]["message"].lower()
+
+
+def test_cloud_metadata_is_served_without_a_token_in_both_shapes(emulator):
+    """ARM's /metadata/endpoints needs no token (clients read it before signing in, e.g. `az cloud register
+    --endpoint-resource-manager`); api-version 2019-05-01 and later answer a list of clouds."""
+    status, _headers, clouds = emulator.call("GET", "/metadata/endpoints?api-version=2022-09-01", raw=True)
+    assert status == 200
+    assert isinstance(clouds, list) and clouds[0]["resourceManager"] == emulator.url + "/"
+    single = emulator.call("GET", "/metadata/endpoints?api-version=2015-01-01")
+    assert single["authentication"]["loginEndpoint"] == emulator.url
+    assert emulator.call("GET", "/metadata/endpoints")["resourceManager"] == emulator.url + "/"
