@@ -164,7 +164,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     service_principal_facts,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_guid
-from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
 
 ARGSPEC = dict(
     app_id=dict(type="str"),
@@ -174,100 +174,117 @@ ARGSPEC = dict(
 )
 
 
-def find(m, graph):
-    """``(sp or None, app_id that could create it or None, what)``."""
-    p = m.params
-    if p["object_id"]:
-        oid = check_guid(p["object_id"], "object_id")
-        sp = get_service_principal(graph, oid)
-        return sp, None, "object id %s" % oid
-    if p["app_id"]:
-        app_id = wellknown.app_id_for(p["app_id"]) or check_guid(p["app_id"], "app_id")
-        sp = find_service_principal_by_app_id(graph, app_id)
-        if sp is None and p["state"] == "present" and app_id not in wellknown.FIRST_PARTY_APPS:
-            other = get_service_principal(graph, app_id, select="id,appId,displayName")
+class ServicePrincipal(flow.Resource):
+    """The service principal named by object_id, app_id or display_name (Graph JSON)."""
+
+    result_key = "service_principal"
+
+    def __init__(self, m):
+        super(ServicePrincipal, self).__init__(m)
+        p = self.params
+        self.graph = m.graph()
+        self.object_id = self.app_id = self.name = None
+        if p["object_id"]:
+            self.object_id = check_guid(p["object_id"], "object_id")
+        elif p["app_id"]:
+            self.app_id = wellknown.app_id_for(p["app_id"]) or check_guid(p["app_id"], "app_id")
+        else:  # a well-known display name is looked up (and created) by its appId
+            self.name = p["display_name"]
+            self.app_id = wellknown.app_id_for(self.name)
+        self.creating = False  # set by apply() after the POST: read() then confirms
+
+    def read(self):
+        if self.creating:  # after the POST: read until Graph shows it consistently
+            return confirm(lambda: find_service_principal_by_app_id(self.graph, self.app_id),
+                           lambda s: s is not None, "creating the service principal of appId %s" % self.app_id)
+        if self.object_id:
+            return get_service_principal(self.graph, self.object_id)
+        if self.app_id:
+            return find_service_principal_by_app_id(self.graph, self.app_id)
+        found = find_service_principals_by_display_name(self.graph, self.name)
+        if len(found) > 1:
+            raise ModuleError("option 'display_name': %d service principals are named '%s'; use app_id or object_id "
+                              "(%s)" % (len(found), self.name, ", ".join(sp.get("id") for sp in found)),
+                              option="display_name")
+        return found[0] if found else None
+
+    def desired(self, current):
+        if self.params["state"] == "absent":
+            return None
+        if current is not None:
+            return current
+        if not self.app_id:
+            option, what = (("object_id", "object id %s" % self.object_id) if self.object_id
+                            else ("display_name", "display name '%s'" % self.name))
+            raise ModuleError("option '%s': no service principal has the %s. To create one, give app_id (the "
+                              "application's client id or a well-known name: %s)."
+                              % (option, what, ", ".join(wellknown.well_known_names())), option=option)
+        if self.params["app_id"] and self.app_id not in wellknown.FIRST_PARTY_APPS:
+            other = get_service_principal(self.graph, self.app_id, select="id,appId,displayName")
             if other is not None:
                 raise ModuleError(
                     "option 'app_id': %s is the object id of the service principal '%s', not an application id; use "
-                    "object_id: %s, or app_id: %s" % (app_id, other.get("displayName"), app_id, other.get("appId")),
+                    "object_id: %s, or app_id: %s" % (self.app_id, other.get("displayName"), self.app_id,
+                                                      other.get("appId")),
                     option="app_id")
-        return sp, app_id, "appId %s" % app_id
-    name = p["display_name"]
-    app_id = wellknown.app_id_for(name)
-    if app_id:
-        return find_service_principal_by_app_id(graph, app_id), app_id, "'%s' (appId %s)" % (name, app_id)
-    found = find_service_principals_by_display_name(graph, name)
-    if len(found) > 1:
-        raise ModuleError("option 'display_name': %d service principals are named '%s'; use app_id or object_id "
-                          "(%s)" % (len(found), name, ", ".join(sp.get("id") for sp in found)),
-                          option="display_name")
-    return (found[0] if found else None), None, "display name '%s'" % name
+        # before Graph assigns an object id, only the application id (and a first-party name) is known
+        return {"appId": self.app_id, "displayName": wellknown.FIRST_PARTY_APPS.get(self.app_id)}
 
+    def plan(self, current, desired):
+        if desired is None:
+            return flow.Plan(flow.DELETE, id=current["id"]) if current is not None else flow.Plan()
+        if current is not None:
+            return flow.Plan()
+        return flow.Plan(flow.CREATE, desired, {"appId": desired["appId"]}, created=True)
 
-def summary(sp):
-    """What --diff shows."""
-    if not sp:
-        return {}
-    return {"id": sp.get("id"), "app_id": sp.get("appId"), "display_name": sp.get("displayName"),
-            "app_roles": sorted(r.get("value") for r in sp.get("appRoles") or [] if r.get("value"))}
+    def apply(self, plan):
+        graph = self.graph
+        if plan.action == flow.DELETE:
+            oid = plan.details["id"]
+            delete_service_principal(graph, oid)
+            confirm(lambda: get_service_principal(graph, oid, select="id"), lambda s: s is None,
+                    "deleting service principal %s" % oid)
+            return
+        app_id = plan.body["appId"]
+        try:
+            create_service_principal(graph, app_id)
+        except GraphError as err:
+            if err.is_duplicate():  # created meanwhile by someone else: not this task's change
+                plan.details["created"] = False
+            elif err.status in (400, 404):
+                raise ModuleError(
+                    "option 'app_id': Graph cannot create a service principal for appId %s: %s" % (
+                        app_id, err.graph_message),
+                    status=err.status, code=err.code, request_id=err.request_id, option="app_id",
+                    hint="The application id must belong to an application registration of this tenant or to a "
+                         "multi-tenant / first-party application.")
+            else:
+                raise
+        self.creating = True
+
+    def facts(self, obj):
+        if not obj:
+            return {}
+        facts = service_principal_facts(obj)
+        if obj.get("id") is None:  # the check-mode prediction of a creation
+            return {"app_id": facts["app_id"], "display_name": facts["display_name"]}
+        return facts
+
+    def diffable(self, facts):
+        out = dict((k, facts[k]) for k in ("id", "app_id", "display_name") if k in facts)
+        if "app_roles" in facts:
+            out["app_roles"] = sorted(r["value"] for r in facts["app_roles"] if r.get("value"))
+        return out
+
+    def extra(self, plan, after):
+        created = plan.details.get("created", False)
+        if plan.action == flow.CREATE and not created:  # the POST found it created meanwhile: no change
+            return {"created": False, "changed": False}
+        return {"created": created}
 
 
 def run_module(m):
-    graph = m.graph()
-    state = m.params["state"]
-    sp, app_id, what = find(m, graph)
-    result = {"changed": False, "created": False}
-
-    if state == "absent":
-        if sp is None:
-            result["service_principal"] = {}
-            result["diff"] = {"before": {}, "after": {}}
-            return result
-        result.update(changed=True, service_principal={}, diff={"before": summary(sp), "after": {}})
-        if m.check_mode:
-            return result
-        delete_service_principal(graph, sp["id"])
-        confirm(lambda: get_service_principal(graph, sp["id"], select="id"), lambda s: s is None,
-                "deleting service principal %s" % sp["id"])
-        return result
-
-    if sp is not None:
-        result["service_principal"] = service_principal_facts(sp)
-        result["diff"] = {"before": summary(sp), "after": summary(sp)}
-        return result
-
-    if not app_id:
-        option = "object_id" if m.params["object_id"] else "display_name"
-        raise ModuleError("option '%s': no service principal has the %s. To create one, give app_id (the "
-                          "application's client id or a well-known name: %s)."
-                          % (option, what, ", ".join(wellknown.well_known_names())), option=option)
-
-    predicted = {"appId": app_id, "displayName": wellknown.FIRST_PARTY_APPS.get(app_id)}
-    result.update(changed=True, created=True)
-    if m.check_mode:
-        result["service_principal"] = {"app_id": app_id, "display_name": predicted["displayName"]}
-        result["diff"] = {"before": {}, "after": {"app_id": app_id, "display_name": predicted["displayName"]}}
-        return result
-
-    try:
-        create_service_principal(graph, app_id)
-    except GraphError as err:
-        if err.is_duplicate():
-            result.update(changed=False, created=False)
-        elif err.status in (400, 404):
-            raise ModuleError(
-                "option 'app_id': Graph cannot create a service principal for appId %s: %s" % (
-                    app_id, err.graph_message),
-                status=err.status, code=err.code, request_id=err.request_id, option="app_id",
-                hint="The application id must belong to an application registration of this tenant or to a "
-                     "multi-tenant / first-party application.")
-        else:
-            raise
-    sp = confirm(lambda: find_service_principal_by_app_id(graph, app_id), lambda s: s is not None,
-                 "creating the service principal of appId %s" % app_id)
-    result["service_principal"] = service_principal_facts(sp)
-    result["diff"] = {"before": {}, "after": summary(sp)}
-    return result
+    return flow.run(m, ServicePrincipal(m))
 
 
 def main():

@@ -118,8 +118,10 @@ def test_concurrent_creation_is_not_an_error(monkeypatch):
     tenant.route = route
     result = run(monkeypatch, app_id="exchange_online")
     assert result.get("failed") is not True, result
-    assert result["changed"] is False
+    assert result["changed"] is False and result["created"] is False
     assert result["service_principal"]["app_id"] == wk.EXCHANGE_ONLINE_APP_ID
+    assert result["diff"]["before"] == {}
+    assert result["diff"]["after"]["id"] == tenant.by_app_id(wk.EXCHANGE_ONLINE_APP_ID)["id"]
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
@@ -134,7 +136,80 @@ def test_absent_deletes(monkeypatch, check_mode):
         assert tenant.writes() == []
     else:
         assert tenant.writes() == [("DELETE", "/servicePrincipals/" + graph_id)]
+        # the delete is confirmed by consecutive reads that no longer find it
+        after_delete = tenant.log[tenant.log.index(("DELETE", "/servicePrincipals/" + graph_id, 204)) + 1:]
+        assert after_delete == [("GET", "/servicePrincipals/" + graph_id, 404)] * 3
+        assert result["service_principal"] == {}
         assert run(monkeypatch, object_id=graph_id, state="absent")["changed"] is False
+
+
+@pytest.mark.parametrize("args", [
+    dict(app_id="Office 365 Exchange Online"),
+    dict(display_name="exchange_online"),
+    dict(app_id=wk.MICROSOFT_GRAPH_APP_ID),
+    dict(app_id=wk.MICROSOFT_GRAPH_APP_ID, state="absent"),
+    dict(app_id="exchange_online", state="absent"),
+])
+def test_check_mode_predicts_what_the_real_run_returns(monkeypatch, args):
+    tenant = FakeTenant(exchange_online=False)
+    wire(monkeypatch, tenant)
+    checked = run(monkeypatch, True, **args)
+    assert tenant.writes() == []
+    real = run(monkeypatch, **args)
+    assert sorted(checked) == sorted(real)
+    assert (checked["changed"], checked["created"]) == (real["changed"], real["created"])
+    assert checked["diff"]["before"] == real["diff"]["before"]
+    # a prediction knows less than Graph returns (no object id, no app roles), never something else
+    for predicted, actual in ((checked["service_principal"], real["service_principal"]),
+                              (checked["diff"]["after"], real["diff"]["after"])):
+        assert predicted == dict((k, actual[k]) for k in predicted)
+        if not real["created"]:
+            assert predicted == actual
+
+
+def test_check_mode_creation_of_another_application(monkeypatch):
+    tenant = FakeTenant()
+    wire(monkeypatch, tenant)
+    app_id = "11111111-2222-3333-4444-555555555555"
+    result = run(monkeypatch, True, app_id=app_id)
+    assert result["changed"] is True and result["created"] is True
+    assert result["service_principal"] == {"app_id": app_id, "display_name": None}
+    assert result["diff"] == {"before": {}, "after": {"app_id": app_id, "display_name": None}}
+    # looked up by appId, then checked for an object id given as app_id; nothing written
+    assert tenant.log == [("GET", "/servicePrincipals", 200), ("GET", "/servicePrincipals/" + app_id, 404)]
+
+
+def test_creation_is_read_again_until_graph_agrees(monkeypatch):
+    tenant = FakeTenant(exchange_online=False)
+    clock = wire(monkeypatch, tenant)
+    original = tenant.route
+    lag = {"reads": 2}
+
+    def route(method, path, request):
+        if method == "GET" and path == "/servicePrincipals" and "id" in lag:
+            # replication: the first reads after the POST do not list it yet
+            if lag["reads"]:
+                lag["reads"] -= 1
+            else:
+                tenant.hidden.pop(lag["id"], None)
+        response = original(method, path, request)
+        if method == "POST":
+            sp = tenant.by_app_id(wk.EXCHANGE_ONLINE_APP_ID)
+            # the reads show something the POST answer did not: the result must come from a read
+            sp["accountEnabled"] = False
+            tenant.hidden[sp["id"]] = 1
+            lag["id"] = sp["id"]
+        return response
+
+    tenant.route = route
+    result = run(monkeypatch, app_id="exchange_online")
+    assert result["changed"] is True and result["created"] is True
+    after_post = tenant.log[tenant.log.index(("POST", "/servicePrincipals", 201)) + 1:]
+    assert after_post == [("GET", "/servicePrincipals", 200)] * (2 + 3)
+    assert len(clock.sleeps) == 4
+    assert result["service_principal"]["account_enabled"] is False
+    assert result["service_principal"]["id"] == tenant.by_app_id(wk.EXCHANGE_ONLINE_APP_ID)["id"]
+    assert result["diff"]["after"]["id"] == result["service_principal"]["id"]
 
 
 def test_mutually_exclusive_lookups(monkeypatch):
