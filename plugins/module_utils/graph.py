@@ -197,8 +197,8 @@ class GraphClient:
         self._http = GraphClientFactory.create_with_default_middleware(
             client=http, options={RetryHandlerOption.get_key(): retry})
         host = urlsplit(self.base_url).hostname
-        # Without continuous access evaluation: azure-identity keeps a token cache per CAE setting, so a CAE
-        # request would fetch a second Graph token beside the one the ARM clients' credential already holds.
+        # Without continuous access evaluation, as the ARM clients ask: azure-identity keeps an MSAL client and a
+        # token cache per CAE setting, so mixing both in one task would build (and discover the tenant) twice.
         auth = AzureIdentityAuthenticationProvider(self.credential, scopes=self.scopes, allowed_hosts=[host],
                                                    is_cae_enabled=False)
         self._adapter = HttpxRequestAdapter(auth, serialization_writer_factory=JsonSerializationWriterFactory(),
