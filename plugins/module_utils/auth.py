@@ -386,12 +386,14 @@ def resolve(params, environ=None, which=None, credentials_path=None):
     return settings
 
 
-def build_credential(settings):
-    """The azure-identity credential for resolved settings (imports azure-identity here, lazily)."""
+def build_credential(settings, **transport):
+    """The azure-identity credential for resolved settings (imports azure-identity here, lazily). ``transport``
+    goes to azure-identity's pipeline (``retry_total``, ``retry_status``, ...: the token endpoint is retried as
+    ARM is)."""
     from azure import identity
 
     cloud = settings.cloud
-    common = {"authority": cloud.authority_host}
+    common = dict(transport, authority=cloud.authority_host)
     if cloud.custom_authority:
         # A custom authority host (AD FS, a private test double, an unlisted sovereign cloud) has no Entra
         # instance metadata to discover; azure-identity would fail looking for it.
@@ -403,8 +405,11 @@ def build_credential(settings):
         kwargs = dict(common)
         if settings.certificate_password:
             kwargs["password"] = settings.certificate_password
-        return identity.CertificateCredential(settings.tenant_id, settings.client_id,
-                                              certificate_path=settings.certificate_path, **kwargs)
+        try:
+            return identity.CertificateCredential(settings.tenant_id, settings.client_id,
+                                                  certificate_path=settings.certificate_path, **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise certificate_error(settings, exc)
     if settings.kind == "federated":
         return identity.WorkloadIdentityCredential(tenant_id=settings.tenant_id, client_id=settings.client_id,
                                                    token_file_path=settings.federated_token_file, **common)
@@ -418,6 +423,27 @@ def build_credential(settings):
             return identity.ManagedIdentityCredential(client_id=settings.client_id)
         return identity.ManagedIdentityCredential()
     raise AuthError("no credential could be built (kind %r)" % settings.kind)
+
+
+def certificate_error(settings, exc):
+    """What a certificate that azure-identity (cryptography) cannot load means, naming the option to fix."""
+    text = str(exc)
+    lowered = text.lower()
+    if "password was not given" in lowered:
+        return AuthError("the private key in certificate_path '%s' is encrypted: give its password in "
+                         "certificate_password (or AZURE_CLIENT_CERTIFICATE_PASSWORD)" % settings.certificate_path,
+                         "certificate_password")
+    if "password was given" in lowered:
+        return AuthError("the private key in certificate_path '%s' is not encrypted: leave certificate_password "
+                         "(AZURE_CLIENT_CERTIFICATE_PASSWORD) unset" % settings.certificate_path,
+                         "certificate_password")
+    if settings.certificate_password and ("decrypt" in lowered or "password" in lowered or "mac" in lowered):
+        return AuthError("certificate_password does not open the private key in certificate_path '%s'; give the "
+                         "password the key was exported with" % settings.certificate_path, "certificate_password")
+    return AuthError("certificate_path '%s' could not be read as a certificate with its private key (%s); give a "
+                     "PEM file holding both (or a PKCS12 file)" % (settings.certificate_path, text.splitlines()[0]
+                                                                   if text else type(exc).__name__),
+                     "certificate_path")
 
 
 def cli_subscription_id(runner=None):

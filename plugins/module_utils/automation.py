@@ -171,6 +171,31 @@ def check_https_url(value, option):
     return value
 
 
+HIDDEN_QUERY = "(query hidden)"
+
+
+def public_uri(uri):
+    """What may be shown of a content address: everything but its query string, which may carry a SAS token
+    (``https://a.blob.core.windows.net/m/x.zip?sv=...&sig=...`` -> ``https://a.blob.core.windows.net/m/x.zip?(query
+    hidden)``)."""
+    if not uri or "?" not in uri:
+        return uri
+    return uri.split("?", 1)[0] + "?" + HIDDEN_QUERY
+
+
+def protect_uri(module, uri):
+    """``content_link.uri`` is ``no_log``, so AnsibleModule masks it wherever it appears. An address without a
+    query string is no secret and is shown as it is; one with a query string stays masked, and so does the
+    query string alone (a SAS token echoed in an error text)."""
+    if not uri:
+        return
+    if "?" in uri:
+        module.no_log_values.add(uri)
+        module.no_log_values.add(uri.split("?", 1)[1])
+    else:
+        module.no_log_values.discard(uri)
+
+
 def package_uri(name, version, feed=None):
     """The NuGet v2 download address of a package: ``<feed>/package/<name>[/<version>]``.
 
@@ -293,7 +318,7 @@ def import_facts(obj, uri=None):
         "provisioning_state": enum_text(p.get("provisioningState")),
         "error": err.get("message") or None,
         "size_in_bytes": p.get("sizeInBytes"),
-        "content_uri": (p.get("contentLink") or {}).get("uri") or uri,
+        "content_uri": public_uri((p.get("contentLink") or {}).get("uri") or uri),
     }
     if "isGlobal" in p:
         facts["is_global"] = bool(p.get("isGlobal"))
@@ -505,11 +530,13 @@ def job_parameters(params):
 
 
 def check_job_parameters(declared, given, runbook, option="parameters"):
-    """Missing mandatory and unknown parameters, against the runbook's declared ``parameters``."""
+    """Missing mandatory and unknown parameters, against the runbook's declared ``parameters`` (None: Azure did not
+    report them, so names are left to Azure; ``{}``: the runbook takes none, so any parameter is refused)."""
+    reported = declared is not None
     declared = declared or {}
     lookup = dict((k.lower(), k) for k in declared)
     unknown = [k for k in (given or {}) if k.lower() not in lookup]
-    if unknown and declared:
+    if unknown and reported:
         raise ModuleError("%s: runbook %s has no parameter %s; it takes %s"
                           % (option, runbook, ", ".join(sorted(unknown)),
                              ", ".join(sorted(declared)) if declared else "no parameters"), option=option)

@@ -151,8 +151,9 @@ def runbook_for_link(m, client, resource_group, account, runbook, parameters, op
         raise ModuleError("%s: runbook %s has never been published, so no job can run it" % (option, runbook),
                           option=option, hint="Publish it (m365.exo_automation.runbook with publish=true).")
     skip = set(s.lower() for s in skip_mandatory)
-    declared = {}
-    for key, spec in (au.props(found).get("parameters") or {}).items():
+    reported = au.props(found).get("parameters")
+    declared = None if reported is None else {}
+    for key, spec in (reported or {}).items():
         spec = dict(spec or {})
         if key.lower() in skip:
             spec["isMandatory"] = False

@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 import traceback
 
@@ -81,6 +82,40 @@ def pip_name_for(import_name):
     return None
 
 
+NO_LOG_MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+WORD_MASK = "********"
+# Secrets shorter than this are masked as whole words only (see ExoModule.hide_words).
+SHORT_SECRET = 8
+
+
+def masked_params(spec, params):
+    """``params`` with the value of every ``no_log`` option (suboptions too) replaced by Ansible's mask."""
+    if not isinstance(params, dict):
+        return params
+    out = {}
+    for name, value in params.items():
+        option = (spec or {}).get(name) or {}
+        if option.get("no_log") and value is not None:
+            out[name] = NO_LOG_MASK
+        elif option.get("options") and isinstance(value, dict):
+            out[name] = masked_params(option["options"], value)
+        elif option.get("options") and isinstance(value, list):
+            out[name] = [masked_params(option["options"], v) for v in value]
+        else:
+            out[name] = value
+    return out
+
+
+def _replace_strings(value, replace):
+    if isinstance(value, dict):
+        return dict((k, _replace_strings(v, replace)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_replace_strings(v, replace) for v in value]
+    if isinstance(value, str):
+        return replace(value)
+    return value
+
+
 class ExoModule:
     """Thin wrapper around AnsibleModule. The constructor only builds the AnsibleModule (argument parsing);
     no network, no SDK import."""
@@ -100,6 +135,7 @@ class ExoModule:
         self._subscription_id = None
         self._clients = {}
         self._closers = []
+        self._words = set()
 
     # -- imports -----------------------------------------------------------------------------------
     def require(self, import_name, pip_name=None, find_only=False):
@@ -142,7 +178,10 @@ class ExoModule:
         if self._credential is None:
             settings = self.auth_settings()
             self.require("azure.identity")
-            self._credential = build_credential(settings)
+            try:
+                self._credential = build_credential(settings, **ARM_RETRY)
+            except AuthError as err:
+                raise ModuleError(str(err), option=err.option)
             close = getattr(self._credential, "close", None)
             if close:
                 self._closers.append(close)
@@ -241,6 +280,24 @@ class ExoModule:
         return result
 
     # -- output ------------------------------------------------------------------------------------
+    def hide_words(self, values):
+        """Mask ``values`` in everything the module returns as whole words only. AnsibleModule masks a no_log
+        value wherever it stands, so a secret of a few characters would be masked inside every word that holds
+        it ("encr********pted"); such values go here instead."""
+        for value in values:
+            self.module.no_log_values.discard(value)
+            self._words.add(value)
+
+    def _returned(self, kwargs):
+        """The invocation with every no_log option masked (whatever a module later unmasked for its result),
+        and the whole-word secrets masked."""
+        kwargs["invocation"] = {"module_args": masked_params(self.module.argument_spec, self.params)}
+        if not self._words:
+            return kwargs
+        words = sorted(self._words, key=len, reverse=True)
+        pattern = re.compile(r"(?<![0-9A-Za-z])(?:%s)(?![0-9A-Za-z])" % "|".join(re.escape(w) for w in words))
+        return _replace_strings(kwargs, lambda text: pattern.sub(WORD_MASK, text))
+
     def warn(self, msg):
         self.module.warn(msg)
 
@@ -259,11 +316,11 @@ class ExoModule:
         kwargs = err.fail_kwargs()
         kwargs["exception"] = exception or traceback.format_exc()
         self._close()
-        self.module.fail_json(**kwargs)
+        self.module.fail_json(**self._returned(kwargs))
 
     def exit(self, result):
         self._close()
-        self.module.exit_json(**result)
+        self.module.exit_json(**self._returned(dict(result)))
 
     def run(self, fn):
         """``result = fn(self)``; ``exit_json(**result)``. Every error goes through :meth:`fail`."""

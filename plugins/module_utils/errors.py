@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import sys
 
 _HINTS = {
@@ -33,10 +34,12 @@ class ModuleError(Exception):
 
     ``message`` says what went wrong, ``hint`` what to do; ``status`` (HTTP), ``code`` (the service's error
     code) and ``request_id`` identify the failing call; ``details`` is extra data returned with the failure;
-    ``option`` names the module option at fault, when there is one.
+    ``option`` names the module option at fault, when there is one; ``result`` holds keys returned at the top level
+    of the failed result beside ``msg`` (a failed job's ``status``, say), as the module documents them.
     """
 
-    def __init__(self, message, status=None, code=None, request_id=None, hint=None, details=None, option=None):
+    def __init__(self, message, status=None, code=None, request_id=None, hint=None, details=None, option=None,
+                 result=None):
         super(ModuleError, self).__init__(message)
         self.message = message
         self.status = status
@@ -45,6 +48,7 @@ class ModuleError(Exception):
         self.hint = hint
         self.details = details
         self.option = option
+        self.result = result
 
     def format(self):
         text = self.message
@@ -62,7 +66,8 @@ class ModuleError(Exception):
         return text
 
     def fail_kwargs(self):
-        kwargs = {"msg": self.format()}
+        kwargs = dict(self.result or {})
+        kwargs["msg"] = self.format()
         if self.status is not None:
             kwargs["status"] = self.status
         if self.code:
@@ -108,6 +113,29 @@ def hint_for(status, code=None):
     return _HINTS.get(status)
 
 
+# What azure-identity's token errors say, by cause (matched without regard to case; HTTP statuses as whole words,
+# so that AADSTS500011 is not a 500)
+_TOKEN_THROTTLED = re.compile(r"\b429\b|too many requests|throttl|aadsts50196", re.I)
+_TOKEN_UNREACHABLE = re.compile(
+    r"connection refused|failed to establish a new connection|name or service not known|nodename nor servname|"
+    r"temporary failure in name resolution|timed out|connection aborted|connection reset|"
+    r"certificate verify failed|ssl", re.I)
+_TOKEN_SERVER = re.compile(r"\b50[0234]\b|internal server error|service unavailable|bad gateway|aadsts90033", re.I)
+
+
+def token_hint(text):
+    """The hint for a failed token request: credentials only when the answer is about them."""
+    text = text or ""
+    if _TOKEN_THROTTLED.search(text):
+        return "The sign-in endpoint kept throttling after retries: re-run later, and run fewer tasks at once."
+    if _TOKEN_UNREACHABLE.search(text):
+        return ("The sign-in endpoint could not be reached: check the network, proxy (HTTPS_PROXY) and CA "
+                "settings of the host that runs the module, and authority_host (or AZURE_AUTHORITY_HOST).")
+    if _TOKEN_SERVER.search(text):
+        return "The sign-in service failed after retries: re-run; if it persists, check the Azure status page."
+    return _HINTS[401]
+
+
 def error_from_exception(exc, what=None):
     """Translate an SDK exception into :class:`ModuleError`; returns None for anything else."""
     if isinstance(exc, ModuleError):
@@ -116,8 +144,9 @@ def error_from_exception(exc, what=None):
     prefix = "%s: " % what if what else ""
     if core is not None and isinstance(exc, core.ClientAuthenticationError) and getattr(exc, "response", None) is None:
         # raised by azure-identity while getting a token
-        return ModuleError(prefix + "could not get an access token: %s" % _first_line(exc.message or str(exc)),
-                           status=getattr(exc, "status_code", None), hint=_HINTS[401])
+        text = exc.message or str(exc)
+        return ModuleError(prefix + "could not get an access token: %s" % _first_line(text),
+                           status=getattr(exc, "status_code", None), hint=token_hint(text))
     if core is not None and isinstance(exc, core.HttpResponseError):
         status = getattr(exc, "status_code", None)
         odata = getattr(exc, "error", None)

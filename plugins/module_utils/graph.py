@@ -6,14 +6,15 @@ Principals, resources, app roles and Entra roles are looked up in module_utils.l
 
 Every request is built with msgraph-sdk's request builders (paths, ``$filter``/``$select``/``$top``, typed
 request bodies) and sent through the stack the SDK itself uses: msgraph-core's middleware pipeline on httpx
-(retry on 429/503/504 honouring Retry-After, redirects, telemetry), kiota's request adapter, azure-identity
+(retry on the transient statuses honouring Retry-After, redirects, telemetry), kiota's request adapter, azure-identity
 tokens through kiota's authentication provider. Answers are read as JSON with kiota's native response handler
 instead of the SDK's typed models: deserialising one response into its models imports about 1,200 model modules
 (0.75-1.6 s of CPU per Ansible task), the request builders cost about 0.06 s. Nothing of the SDK is imported
 until the first request.
 
-Throttling and transient errors (429, 503, 504) are retried by msgraph-core's retry handler
-(``GRAPH_MAX_RETRIES`` retries, ``Retry-After`` honoured). Replication delays are not a transport matter:
+Throttling and transient errors are retried by msgraph-core's retry handler (``GRAPH_MAX_RETRIES`` retries,
+``Retry-After`` honoured), on the statuses azure-core retries for ARM (``TRANSIENT_STATUS``: kiota's own default
+leaves out 408, 500 and 502). Replication delays are not a transport matter:
 :meth:`GraphError.is_replication_delay` names them, and module_utils.lookups waits them out with
 module_utils.waiting.
 """
@@ -34,7 +35,11 @@ import uuid
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError
 
-GRAPH_MAX_RETRIES = 6             # retries of 429/503/504 by the SDK retry handler
+GRAPH_MAX_RETRIES = 6             # retries of TRANSIENT_STATUS by the SDK retry handler
+# The statuses azure-core's RetryPolicy retries (ARM); Graph answers the same way, so one set serves both.
+TRANSIENT_STATUS = frozenset([408, 429, 500, 502, 503, 504])
+# kiota's retry handler gives up at once when Retry-After asks for this many seconds or more
+GRAPH_MAX_RETRY_AFTER = 180
 MAX_PAGES = 500
 
 
@@ -49,6 +54,20 @@ def graph_base_url(endpoint):
     if re.search(r"/(v1\.0|beta)$", url):
         return url
     return url + "/v1.0"
+
+
+def _transient_hint(status, headers):
+    """What to say of a throttled or transient answer that survived the retries: how many were made."""
+    what = "throttling" if status == 429 else "answering %s" % status
+    retry_after = None
+    try:
+        retry_after = float((headers or {}).get("Retry-After"))
+    except (TypeError, ValueError):
+        pass
+    if retry_after is not None and retry_after >= GRAPH_MAX_RETRY_AFTER:
+        return ("Graph asked to wait %d s before trying again (Retry-After), longer than a task waits, so the "
+                "request was not retried; try again later." % retry_after)
+    return "Graph kept %s after %d retries; try again later." % (what, GRAPH_MAX_RETRIES)
 
 
 class GraphError(ModuleError):
@@ -85,8 +104,8 @@ class GraphError(ModuleError):
             hint = ("The identity that runs the task lacks a Graph permission: granting app roles needs "
                     "AppRoleAssignment.ReadWrite.All (and Application.Read.All), creating service principals "
                     "Application.ReadWrite.All, assigning Entra roles RoleManagement.ReadWrite.Directory.")
-        elif status == 429:
-            hint = "Graph kept throttling after %d retries; try again later." % GRAPH_MAX_RETRIES
+        elif status in TRANSIENT_STATUS:
+            hint = _transient_hint(status, headers)
         return cls(message, status=status, code=code, request_id=request_id, hint=hint, method=method, path=path,
                    graph_message=graph_message)
 
@@ -182,9 +201,12 @@ class GraphClient:
             AzureIdentityAuthenticationProvider,
         )
         from kiota_http.httpx_request_adapter import HttpxRequestAdapter
+        from kiota_http.kiota_client_factory import KiotaClientFactory
+        from kiota_http.middleware import RetryHandler
         from kiota_http.middleware.options import RetryHandlerOption
         from kiota_serialization_json.json_serialization_writer_factory import JsonSerializationWriterFactory
         from msgraph_core import GraphClientFactory
+        from msgraph_core.middleware import GraphTelemetryHandler
 
         kwargs = dict(timeout=httpx.Timeout(self.timeout, connect=min(30, self.timeout)))
         if self._transport is not None:
@@ -193,9 +215,15 @@ class GraphClient:
             # azure-core trusts REQUESTS_CA_BUNDLE, httpx SSL_CERT_FILE: trust the same CA for both APIs.
             kwargs["verify"] = ssl.create_default_context(cafile=os.environ["REQUESTS_CA_BUNDLE"])
         http = httpx.AsyncClient(http2=False, **kwargs)
-        retry = RetryHandlerOption(max_retries=self.max_retries)
-        self._http = GraphClientFactory.create_with_default_middleware(
-            client=http, options={RetryHandlerOption.get_key(): retry})
+        # msgraph-core's default pipeline (kiota's middleware + Graph telemetry), its retry handler retrying what
+        # the ARM clients retry
+        middleware = KiotaClientFactory.get_default_middleware(
+            {RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=self.max_retries)})
+        for handler in middleware:
+            if isinstance(handler, RetryHandler):
+                handler.retry_on_status_codes = set(TRANSIENT_STATUS)
+        middleware.append(GraphTelemetryHandler())
+        self._http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
         host = urlsplit(self.base_url).hostname
         # Without continuous access evaluation, as the ARM clients ask: azure-identity keeps an MSAL client and a
         # token cache per CAE setting, so mixing both in one task would build (and discover the tenant) twice.
@@ -353,4 +381,4 @@ class GraphClient:
                 gc.freeze()
 
 
-__all__ = ["GRAPH_MAX_RETRIES", "GraphClient", "GraphError", "ReplicationTimeout", "graph_base_url", "odata_quote"]
+__all__ = ["GRAPH_MAX_RETRIES", "TRANSIENT_STATUS", "GraphClient", "GraphError", "ReplicationTimeout", "graph_base_url", "odata_quote"]

@@ -46,7 +46,10 @@ options:
     type: dict
     suboptions:
       uri:
-        description: https address of the module content.
+        description:
+          - https address of the module content.
+          - A query string (such as a SAS token of a storage blob) is a secret; it is kept out of the logs and
+            the results show the address without it.
         type: str
         required: true
       hash:
@@ -210,7 +213,8 @@ ARGSPEC.update(
     version=dict(type="str", default="latest"),
     source=dict(type="str"),
     content_link=dict(type="dict", options=dict(
-        uri=dict(type="str", required=True),
+        # no_log: a blob address can carry a SAS token; protect_uri shows an address without a query string
+        uri=dict(type="str", required=True, no_log=True),
         hash=dict(type="str"),
         hash_algorithm=dict(type="str", default="SHA256"),
     )),
@@ -233,6 +237,7 @@ class AutomationModule(flow.Resource):
         self.rg, self.account = p["resource_group"], p["account"]
         self.name = au.check_module_name(p["name"])
         self.version = au.check_version(p["version"])
+        au.protect_uri(m.module, (p["content_link"] or {}).get("uri"))
         self.link = au.content_link(self.name, self.version, p["source"], p["content_link"])
         self.what = "module %s in account %s" % (self.name, self.account)
         self.client = m.automation_client()

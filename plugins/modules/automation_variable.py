@@ -168,7 +168,7 @@ diff:
   sample: {"before": {}, "after": {"name": "ExchangeOrganization", "value": "contoso.onmicrosoft.com", "encrypted": false}}
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import SHORT_SECRET, ExoModule, ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
@@ -204,10 +204,13 @@ def value_strings(value):
 
 def hide(m, value):
     """Mask ``value`` (every string and number in it, as no_log does, and its JSON text) in everything the module
-    returns."""
-    m.module.no_log_values.update(value_strings(value))
+    returns; a short one as a whole word only."""
+    strings = value_strings(value)
     if value is not None and not isinstance(value, (str, bool)):
-        m.module.no_log_values.add(assets.encode_value(value))
+        strings.add(assets.encode_value(value))
+    short = set(s for s in strings if len(s) < SHORT_SECRET)
+    m.module.no_log_values.update(strings - short)
+    m.hide_words(short)
 
 
 def unmask(m, value):

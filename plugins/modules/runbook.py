@@ -43,6 +43,12 @@ options:
       - Path of a file holding the script, read on the host that runs the module (usually the Ansible
         controller).
     type: path
+  allow_empty_content:
+    description:
+      - Save an empty (or blank) script from O(content) or O(src). Without it such a script is refused before
+        anything is written, so that a mistyped variable cannot replace a working runbook with nothing.
+    type: bool
+    default: false
   template:
     description:
       - A built-in script. V(exchange_online) connects to Exchange Online with the account's managed identity
@@ -325,6 +331,7 @@ ARGSPEC.update(
     type=dict(type="str", default="PowerShell"),
     content=dict(type="str"),
     src=dict(type="path"),
+    allow_empty_content=dict(type="bool", default=False),
     template=dict(type="str", choices=list(au.TEMPLATES)),
     organization=dict(type="str", fallback=(env_fallback, ["EXO_ORGANIZATION"])),
     managed_identity_client_id=dict(type="str"),
@@ -357,8 +364,18 @@ def desired_content(p):
             raise ModuleError("src: file '%s' does not exist (it is read on the host that runs the module)" % path,
                               option="src", hint="Give an existing file, or pass the script with content.")
         with open(path, "rb") as f:
-            return au.read_text(f.read())
-    return p["content"]
+            return check_not_empty(au.read_text(f.read()), p, "src")
+    return check_not_empty(p["content"], p, "content")
+
+
+def check_not_empty(text, p, option):
+    """An empty or blank script saved (and published) over a runbook leaves jobs, schedules and webhooks running
+    nothing: refused unless ``allow_empty_content``."""
+    if text is not None and not text.strip() and not p["allow_empty_content"]:
+        raise ModuleError("%s: the script of runbook %s is empty%s" % (
+            option, p["name"], "" if option == "content" else " (file '%s')" % p["src"]), option=option,
+            hint="Give the script, or set allow_empty_content=true to save an empty runbook on purpose.")
+    return text
 
 
 def runbook_kind(m, client, p, account_obj):

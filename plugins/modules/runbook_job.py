@@ -175,10 +175,21 @@ status:
   type: str
   sample: Completed
 exception:
-  description: Error text of a failed job.
+  description:
+    - Error text of a failed job.
+    - In a failed task Ansible replaces C(exception) with a traceback (or C((traceback unavailable))); read
+      RV(job_exception) there.
   returned: when a job exists
   type: str
   sample: null
+job_exception:
+  description:
+    - Error text of the job, when the task failed because the job failed, was stopped or did not end in time.
+    - The failed result also carries RV(job), RV(job_id), RV(status) and the stream records, as a successful one
+      does.
+  returned: when the task failed on the job
+  type: str
+  sample: "The role assigned to application 1b2c3d4e isn't supported in this scenario."
 output:
   description: Output records, one line per element.
   returned: when the job ended and V(output) is in O(streams)
@@ -353,16 +364,18 @@ class RunbookJob(flow.Resource):
                 result[RESULT_KEYS[key]] = values
         if self.m.check_mode:
             return result
-        details = dict(result, job=facts, changed=plan.changed)
+        # a failed task returns what a successful one does, at the top level; the job's exception text also
+        # under job_exception, since Ansible puts a traceback in the 'exception' of a failed result
+        failed = dict(result, job=facts, changed=plan.changed, job_exception=result["exception"])
         if self.timed_out:
             raise ModuleError("job %s of runbook %s is still %s after %d s; it keeps running in Azure"
                               % (self.name, self.runbook, result["status"], self.params["timeout"]),
-                              details=details, hint="Raise timeout, or read the job later with job_name=%s." % self.name)
+                              result=failed, hint="Raise timeout, or read the job later with job_name=%s." % self.name)
         if ended and result["status"] not in au.JOB_DONE:
             errors = result.get("error_records") or []
             reason = result["exception"] or "; ".join(errors) or "Azure gave no error text"
             raise ModuleError("job %s of runbook %s ended %s: %s" % (self.name, self.runbook, result["status"], reason),
-                              details=details, hint=au.job_hint(result["exception"], *errors))
+                              result=failed, hint=au.job_hint(result["exception"], *errors))
         return result
 
 

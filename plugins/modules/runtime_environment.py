@@ -66,7 +66,10 @@ options:
         type: dict
         suboptions:
           uri:
-            description: https address of the package content.
+            description:
+              - https address of the package content.
+              - A query string (such as a SAS token of a storage blob) is a secret; it is kept out of the logs
+                and the results show the address without it.
             type: str
             required: true
           hash:
@@ -209,7 +212,8 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.resources impo
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import resource_id
 
 LINK_SPEC = dict(
-    uri=dict(type="str", required=True),
+    # no_log: a blob address can carry a SAS token; protect_uri shows an address without a query string
+    uri=dict(type="str", required=True, no_log=True),
     hash=dict(type="str"),
     hash_algorithm=dict(type="str", default="SHA256"),
 )
@@ -313,6 +317,8 @@ class RuntimeEnvironment(flow.Resource):
             raise ModuleError("name '%s' is not a valid runtime environment name: use up to 63 letters, digits, "
                               "periods, hyphens and underscores, starting with a letter or digit" % self.name,
                               option="name")
+        for pkg in p["packages"] or []:
+            au.protect_uri(m.module, (pkg.get("content_link") or {}).get("uri"))
         self.packages = desired_packages(p)
         self.default_packages = string_map(p["default_packages"], "default_packages")
         self.what = "runtime environment %s in account %s" % (self.name, self.account)

@@ -334,3 +334,65 @@ def test_cli_subscription_id():
         raise OSError("az: not found")
 
     assert auth.cli_subscription_id(failing) is None
+
+
+def test_the_token_endpoint_is_retried_as_arm_is(identity):
+    from ansible_collections.m365.exo_automation.plugins.module_utils.base import ARM_RETRY
+
+    auth.build_credential(res(env=AWX_ENV), **ARM_RETRY)
+    kwargs = identity.calls[0][2]
+    assert kwargs["retry_status"] == ARM_RETRY["retry_status"] == 6
+    assert kwargs["retry_total"] == ARM_RETRY["retry_total"]
+
+
+def _pem(tmp_path, password):
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "exo-automation")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    encryption = (serialization.BestAvailableEncryption(password.encode()) if password
+                  else serialization.NoEncryption())
+    path = tmp_path / "cert.pem"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+                     + cert.public_bytes(serialization.Encoding.PEM))
+    return str(path)
+
+
+@pytest.mark.parametrize("stored,given,option,fragment", [
+    ("right", "wrong", "certificate_password", "certificate_password does not open the private key"),
+    ("right", None, "certificate_password", "is encrypted: give its password in certificate_password"),
+    (None, "extra", "certificate_password", "is not encrypted: leave certificate_password"),
+])
+def test_a_certificate_that_cannot_be_opened_names_the_option(tmp_path, stored, given, option, fragment):
+    params = {"client_id": CLIENT, "tenant_id": TENANT, "certificate_path": _pem(tmp_path, stored)}
+    if given:
+        params["certificate_password"] = given
+    with pytest.raises(AuthError) as err:
+        auth.build_credential(res(params))
+    assert err.value.option == option
+    assert fragment in str(err.value)
+    assert "wrong" not in str(err.value) and "extra" not in str(err.value)
+
+
+def test_a_file_that_is_no_certificate_names_certificate_path(tmp_path):
+    path = tmp_path / "not.pem"
+    path.write_text("hello")
+    with pytest.raises(AuthError) as err:
+        auth.build_credential(res({"client_id": CLIENT, "tenant_id": TENANT, "certificate_path": str(path)}))
+    assert err.value.option == "certificate_path"
+
+
+def test_a_certificate_with_its_password_builds_a_credential(tmp_path):
+    path = _pem(tmp_path, "right")
+    credential = auth.build_credential(res({"client_id": CLIENT, "tenant_id": TENANT, "certificate_path": path,
+                                            "certificate_password": "right"}))
+    assert type(credential).__name__ == "CertificateCredential"

@@ -220,8 +220,12 @@ def test_check_job_parameters():
     with pytest.raises(ModuleError) as err:
         au.check_job_parameters(declared, {"Mailbox": "x", "Other": "y"}, "rb")
     assert "has no parameter Other; it takes Archive, Mailbox" in err.value.message
-    # nothing declared (or not reported): names are left to Azure
-    au.check_job_parameters({}, {"Other": "y"}, "rb")
+    # parameters not reported: names are left to Azure
+    au.check_job_parameters(None, {"Other": "y"}, "rb")
+    # a runbook that declares no parameter takes none: a job, schedule link or webhook with one would always fail
+    with pytest.raises(ModuleError) as err:
+        au.check_job_parameters({}, {"Other": "y"}, "rb")
+    assert "runbook rb has no parameter Other; it takes no parameters" in err.value.message
 
 
 def test_wait_for_job_returns_terminal_or_times_out():

@@ -249,7 +249,54 @@ def test_constructor_builds_no_credential(monkeypatch, env):
         return {"changed": False, "check": m.check_mode, "diff": m.diff_mode}
 
     result = run_module(monkeypatch, module_main(fn), {}, check_mode=True, diff=True)
+    result.pop("invocation")
     assert result == {"changed": False, "check": True, "diff": True}
+
+
+def test_the_invocation_masks_every_no_log_option_even_one_the_module_unmasked(monkeypatch, env):
+    spec = dict(token=dict(type="str", no_log=True),
+                link=dict(type="dict", options=dict(uri=dict(type="str", no_log=True), hash=dict(type="str"))),
+                items=dict(type="list", elements="dict", options=dict(key=dict(type="str", no_log=True))))
+
+    def fn(m):
+        m.module.no_log_values.clear()  # as a module does for a value it returns on purpose
+        return {"changed": False}
+
+    def main():
+        base.ExoModule(argument_spec=spec, auth=False).run(fn)
+
+    result = run_module(monkeypatch, main, {"token": "abc", "link": {"uri": "https://x.example/a?sig=1", "hash": "H"},
+                                            "items": [{"key": "k1"}]})
+    assert result["invocation"]["module_args"] == {
+        "token": base.NO_LOG_MASK, "link": {"uri": base.NO_LOG_MASK, "hash": "H"}, "items": [{"key": base.NO_LOG_MASK}]}
+
+
+def test_short_secrets_are_masked_as_whole_words_only(monkeypatch, env):
+    def fn(m):
+        m.hide_words(["ey", "365"])
+        return {"changed": False, "msg": "variable ExoApiKey is encrypted; ey expires in 365 days (365d, 3650)",
+                "items": ["ey", {"k": "365"}], "count": 365}
+
+    def main():
+        base.ExoModule(argument_spec={}, auth=False).run(fn)
+
+    result = run_module(monkeypatch, main, {})
+    assert result["msg"] == "variable ExoApiKey is encrypted; ******** expires in ******** days (365d, 3650)"
+    assert result["items"] == ["********", {"k": "********"}]
+    assert result["count"] == 365
+
+
+def test_the_credential_retries_the_token_endpoint_as_arm_is(monkeypatch, env):
+    seen = {}
+
+    def record(settings, **kwargs):
+        seen.update(kwargs)
+        return FakeCredential()
+
+    monkeypatch.setattr(base, "build_credential", record)
+    result = run_module(monkeypatch, module_main(lambda m: {"changed": False, "cred": bool(m.credential())}), {})
+    assert result["cred"] is True
+    assert seen == base.ARM_RETRY
 
 
 def test_missing_library(monkeypatch, env):
@@ -277,6 +324,21 @@ def test_error_from_token_failure():
     assert err.format().startswith("could not get an access token: ClientSecretCredential.get_token failed: "
                                    "AADSTS7000215: Invalid client secret provided")
     assert "check tenant_id, client_id" in err.format()
+
+
+@pytest.mark.parametrize("text,hint", [
+    ("ClientSecretCredential.get_token failed: AADSTS500011: The resource principal named x was not found",
+     "check tenant_id, client_id"),
+    ("ClientSecretCredential.get_token failed: (429) Too Many Requests", "kept throttling"),
+    ("ClientSecretCredential.get_token failed: <urllib3.connection.HTTPSConnection object>: Failed to establish a "
+     "new connection: [Errno 111] Connection refused", "could not be reached"),
+    ("CertificateCredential.get_token failed: HTTP 503 Service Unavailable", "sign-in service failed"),
+])
+def test_token_failures_get_the_hint_of_their_cause(text, hint):
+    err = error_from_exception(ClientAuthenticationError(text))
+    assert hint in err.format()
+    if "AADSTS" not in text:
+        assert "check tenant_id" not in err.format()
 
 
 def test_error_from_connection_failure():

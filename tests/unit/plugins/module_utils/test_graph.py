@@ -219,8 +219,8 @@ def test_graph_error_carries_status_code_message_and_request_id():
     assert err.is_replication_delay()
 
 
-def test_graph_error_request_id_from_header_and_text_body():
-    server = Server((502, b"<html>bad gateway</html>", {"request-id": "hdr-1"}))
+def test_graph_error_request_id_from_header_and_text_body(retry_sleeps):
+    server = Server((502, b"<html>bad gateway</html>", {"request-id": "hdr-1"}))  # 502 on every retry too
     client = make(server)
     try:
         with pytest.raises(g.GraphError) as info:
@@ -302,6 +302,55 @@ def test_throttling_beyond_the_retries_fails(retry_sleeps):
         client.close()
     assert info.value.status == 429
     assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize("status", [408, 500, 502, 503, 504])
+def test_transient_errors_are_retried_as_on_arm(retry_sleeps, status):
+    server = Server((status, graph_error_body("UnknownError", "transient")), (200, {"value": [{"id": "org"}]}))
+    client = make(server)
+    try:
+        assert client.get(client.organization()) == {"value": [{"id": "org"}]}
+    finally:
+        client.close()
+    assert len(server.requests) == 2
+    assert g.TRANSIENT_STATUS == frozenset([408, 429, 500, 502, 503, 504])
+
+
+def test_a_transient_error_beyond_the_retries_says_how_many_were_made(retry_sleeps):
+    server = Server((500, graph_error_body("UnknownError", "boom")))
+    client = make(server, max_retries=2)
+    try:
+        with pytest.raises(g.GraphError) as info:
+            client.get(client.organization())
+    finally:
+        client.close()
+    assert len(server.requests) == 3
+    assert "Graph kept answering 500 after" in info.value.format()
+
+
+def test_a_retry_after_beyond_what_a_task_waits_is_not_called_a_retry(retry_sleeps):
+    server = Server((429, graph_error_body("TooManyRequests", "slow down"), {"Retry-After": "300"}))
+    client = make(server)
+    try:
+        with pytest.raises(g.GraphError) as info:
+            client.get(client.organization())
+    finally:
+        client.close()
+    assert len(server.requests) == 1 and retry_sleeps == []
+    text = info.value.format()
+    assert "asked to wait 300 s" in text and "was not retried" in text and "after 6 retries" not in text
+
+
+def test_graph_requests_carry_the_sdk_telemetry_header(retry_sleeps):
+    server = Server((200, {"value": []}))
+    client = g.GraphClient(FakeCredential(), "https://graph.microsoft.com", ["https://graph.microsoft.com/.default"],
+                           transport=httpx.MockTransport(server))
+    try:
+        client.get(client.organization())
+    finally:
+        client.close()
+    assert "graph-python-core" in server.requests[0].headers.get("SdkVersion", "")
+    assert server.requests[0].headers.get("client-request-id")
 
 
 # -- helpers --------------------------------------------------------------------------------------------

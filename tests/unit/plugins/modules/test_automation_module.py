@@ -212,3 +212,27 @@ def test_absent_without_the_module_is_not_imported(monkeypatch, fake):
     assert result["changed"] is False
     assert result["module"] == {} and result["reason"] == "not imported"
     assert result["diff"] == {"before": {}, "after": {}}
+
+
+SAS = "sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01T00%3A00%3A00Z&sig=Zm9vYmFyc2VjcmV0c2lnbmF0dXJl"
+BLOB = "https://contosostorage.blob.core.windows.net/modules/Contoso.Tools.zip"
+
+
+def test_a_sas_token_in_the_content_link_is_never_returned_or_logged(monkeypatch, fake):
+    from ansible.module_utils import basic
+
+    logged = []
+    monkeypatch.setattr(basic.AnsibleModule, "log", lambda self, msg, log_args=None: logged.append(msg))
+    result = run(monkeypatch, name="Contoso.Tools", version="1.2.0", content_link={"uri": BLOB + "?" + SAS})
+    assert result["changed"] is True
+    # Azure gets the whole address
+    assert fake.writes[0][2]["properties"]["contentLink"]["uri"] == BLOB + "?" + SAS
+    assert result["module"]["content_uri"] == BLOB + "?(query hidden)"
+    assert "sig=" not in str(result) and "Zm9vYmFy" not in str(result)
+    assert logged and "Zm9vYmFy" not in " ".join(logged)
+
+
+def test_a_content_link_without_a_query_string_is_shown_as_it_is(monkeypatch, fake):
+    result = run(monkeypatch, name="Contoso.Tools", version="1.2.0", content_link={"uri": BLOB})
+    assert result["module"]["content_uri"] == BLOB
+    assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" not in str(result["module"])

@@ -261,3 +261,25 @@ def test_plain_value_and_description_in_one_write(monkeypatch, fake, check_mode)
     expected = [("PUT", VAR_ID, {"name": NAME, "properties": {"value": '"new"', "isEncrypted": False,
                                                               "description": "new"}})]
     assert fake.writes == ([] if check_mode else expected)
+
+
+def test_a_short_encrypted_value_is_masked_as_a_word_not_inside_words(monkeypatch, fake):
+    fake.add_variable(RG, AA, "ExoApiKey", '"old"', encrypted=True)
+    # rotated without repeating encrypted: true; the value is a single letter
+    result = run(monkeypatch, name="ExoApiKey", value="y", update_encrypted="always",
+                 description="key y of the ticketing system")
+    assert result["changed"] is True
+    assert fake.writes[-1][2]["properties"]["value"] == '"y"'
+    assert result["invocation"]["module_args"]["value"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert result["variable"]["name"] == "ExoApiKey" and result["variable"]["encrypted"] is True
+    assert result["variable"]["description"] == "key ******** of the ticketing system"
+    assert "ExoApiKe*" not in json.dumps(result) and "encr*" not in json.dumps(result)
+
+
+def test_the_invocation_never_shows_the_value_of_a_variable_that_is_encrypted_in_azure(monkeypatch, fake):
+    fake.add_variable(RG, AA, NAME, '"old-secret"', encrypted=True)
+    # encrypted is not repeated, and the run fails before the module has read the variable
+    result = run(monkeypatch, value=SECRET, update_encrypted="always", resource_group="rg bad name!")
+    assert result["failed"]
+    assert SECRET not in json.dumps(result)
+    assert result["invocation"]["module_args"]["value"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"

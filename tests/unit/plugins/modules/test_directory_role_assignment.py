@@ -234,3 +234,35 @@ def test_absent_for_a_principal_graph_does_not_know_does_not_wait(monkeypatch, t
     result = run(monkeypatch, principal=mi["id"], roles=["Exchange Administrator"], state="absent")
     assert result["changed"] is False and result["removed"] == []
     assert clock.sleeps == []
+
+
+def test_absent_removes_every_copy_of_a_duplicate_assignment(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    first = tenant.assign_role(mi["id"], EXCHANGE_ADMIN)
+    second = tenant.duplicate(first)
+    tenant.assign_role(mi["id"], USER_ADMIN)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], roles=["Exchange Administrator"], state="absent")
+    assert result["changed"] is True and result["removed"] == ["Exchange Administrator"]
+    assert first["id"] not in tenant.role_assignments and second["id"] not in tenant.role_assignments
+    assert [m for m, _p in tenant.writes()] == ["DELETE", "DELETE"]
+    assert roles_of(tenant, mi["id"]) == [USER_ADMIN]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_exclusive_removes_every_copy_of_an_undeclared_assignment(monkeypatch, tenant, check_mode):
+    mi = tenant.add_identity()
+    first = tenant.assign_role(mi["id"], EXCHANGE_ADMIN)
+    second = tenant.duplicate(first)
+    extra = tenant.duplicate(tenant.assign_role(mi["id"], RECIPIENT_ADMIN))
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, check_mode, principal=mi["id"], roles=["Exchange Recipient Administrator"],
+                 exclusive=True)
+    assert result["changed"] is True and result["removed"] == ["Exchange Administrator",
+                                                                "Exchange Recipient Administrator"]
+    if check_mode:
+        assert tenant.writes() == []
+        return
+    assert first["id"] not in tenant.role_assignments and second["id"] not in tenant.role_assignments
+    assert extra["id"] not in tenant.role_assignments
+    assert roles_of(tenant, mi["id"]) == [RECIPIENT_ADMIN]

@@ -311,3 +311,24 @@ def test_the_published_content_as_declared_writes_nothing_even_with_another_draf
     assert result["changed"] is False
     assert fake.writes == []
     assert result["diff"]["before"] == result["diff"]["after"]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+@pytest.mark.parametrize("blank", ["", "   \n\t\r\n"])
+def test_an_empty_script_is_refused_before_anything_is_written(monkeypatch, fake, tmp_path, check_mode, blank):
+    fake.add_runbook(RG, AA, NAME, HELLO)
+    result = run(monkeypatch, check_mode, content=blank)
+    assert result["failed"] and result["option"] == "content"
+    assert "the script of runbook %s is empty" % NAME in result["msg"]
+    assert "allow_empty_content=true" in result["msg"]
+    empty = tmp_path / "empty.ps1"
+    empty.write_text(blank)
+    result = run(monkeypatch, check_mode, src=str(empty))
+    assert result["failed"] and result["option"] == "src" and str(empty) in result["msg"]
+    assert fake.writes == []
+
+
+def test_an_empty_script_is_saved_when_allowed(monkeypatch, fake):
+    fake.add_runbook(RG, AA, NAME, HELLO)
+    result = run(monkeypatch, content="", allow_empty_content=True)
+    assert result["changed"] is True and result["content_changed"] is True

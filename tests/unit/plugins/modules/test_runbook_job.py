@@ -111,8 +111,10 @@ def test_failed_job_fails_with_its_error_and_a_hint(monkeypatch, fake, exception
     assert result["failed"]
     assert "ended Failed: " + exception in result["msg"]
     assert hint in result["msg"]
-    assert result["details"]["status"] == "Failed"
-    assert result["details"]["error_records"] == [exception]
+    assert result["status"] == "Failed"
+    assert result["job_exception"] == exception
+    assert result["error_records"] == [exception]
+    assert result["job"]["status"] == "Failed" and "details" not in result
 
 
 def test_failed_job_without_a_known_text_has_no_hint(monkeypatch, fake):
@@ -126,7 +128,8 @@ def test_timeout_fails_with_the_job_name(monkeypatch, fake):
     result = run(monkeypatch, parameters={"Mailbox": "x"}, timeout=3)
     assert result["failed"]
     assert "is still Running after 3 s; it keeps running in Azure" in result["msg"]
-    assert result["details"]["job"]["name"] in result["msg"]
+    assert result["job"]["name"] in result["msg"]
+    assert result["status"] == "Running"
 
 
 def test_no_wait(monkeypatch, fake):
@@ -208,9 +211,8 @@ def test_failed_job_details_carry_the_result(monkeypatch, fake):
     result = run(monkeypatch, parameters={"Mailbox": "x"}, job_name=JOB)
     assert result["failed"]
     assert result["msg"].startswith("job %s of runbook %s ended Stopped: stopped by user" % (JOB, RB))
-    details = result["details"]
-    assert details["changed"] is True
-    assert details["job"]["name"] == JOB and details["job_id"] == "job-" + JOB
+    assert result["changed"] is True and result["status"] == "Stopped" and result["job_exception"] is None
+    assert result["job"]["name"] == JOB and result["job_id"] == "job-" + JOB
 
 
 def test_no_wait_returns_the_job_as_it_was_created(monkeypatch, fake):
@@ -227,4 +229,14 @@ def test_a_timed_out_wait_reports_the_status_it_timed_out_on(monkeypatch, fake):
     result = run(monkeypatch, parameters={"Mailbox": "x"}, timeout=2)
     assert result["failed"]
     assert "is still Running after 2 s" in result["msg"]
-    assert result["details"]["status"] == "Running"
+    assert result["status"] == "Running" and result["job"]["status"] == "Running"
+
+
+def test_a_runbook_that_declares_no_parameter_takes_none(monkeypatch, fake):
+    fake.add_runbook(RG, AA, "No-Params", "Write-Output 1\n")
+    for check_mode in (False, True):
+        result = run(monkeypatch, check_mode, runbook="No-Params", parameters={"Mailbox": "x"})
+        assert result["failed"] and result["option"] == "parameters"
+        assert "runbook No-Params has no parameter Mailbox; it takes no parameters" in result["msg"]
+    assert fake.writes == []
+    assert run(monkeypatch, runbook="No-Params")["changed"] is True

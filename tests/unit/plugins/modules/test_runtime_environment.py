@@ -251,3 +251,20 @@ def test_absent_without_the_environment(monkeypatch, fake):
     assert result["changed"] is False
     assert result["runtime_environment"] == {}
     assert result["packages_imported"] == [] and result["packages_removed"] == []
+
+
+def test_a_sas_token_in_a_package_content_link_is_never_returned_or_logged(monkeypatch, fake):
+    from ansible.module_utils import basic
+
+    logged = []
+    monkeypatch.setattr(basic.AnsibleModule, "log", lambda self, msg, log_args=None: logged.append(msg))
+    sas = "sv=2022-11-02&sp=r&sig=c2VjcmV0LXNhcy1zaWduYXR1cmU%3D"
+    blob = "https://contosostorage.blob.core.windows.net/modules/Contoso.Tools.zip"
+    plain = "https://contosostorage.blob.core.windows.net/modules/Contoso.Other.zip"
+    result = run(monkeypatch, runtime_version="7.4", packages=[
+        {"name": "Contoso.Tools", "content_link": {"uri": blob + "?" + sas}},
+        {"name": "Contoso.Other", "content_link": {"uri": plain}}])
+    assert result["changed"] is True
+    assert fake.writes[1][2]["properties"]["contentLink"]["uri"] == blob + "?" + sas
+    assert "c2VjcmV0" not in str(result)
+    assert logged and "c2VjcmV0" not in " ".join(logged)
