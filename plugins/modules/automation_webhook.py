@@ -16,12 +16,14 @@ description:
     jobs and the hybrid worker group they run on as declared, and deletes it.
   - B(The webhook's URI is a secret that exists only once.) Azure shows it only when the webhook is created; later
     reads return an empty URI. The module returns it in RV(webhook.uri) of the task that created the webhook, and
-    never again. Store it at once (for example in a vault, or in an encrypted Automation variable with
-    M(m365.exo_automation.automation_variable)), and run the task with C(no_log=true) to keep it out of the task
-    output and logs. It is never part of the diff.
+    never again. Store it at once (O(uri_file), a vault, or an encrypted Automation variable with
+    M(m365.exo_automation.automation_variable)). It is never part of the diff.
   - Azure cannot change the runbook or the expiry time of an existing webhook. The module then fails, unless
     O(recreate=true), which deletes the webhook and creates it again with a new URI (returned like at creation;
     the old URI stops working).
+  - B(The URI is kept out of every log.) The task that creates a webhook marks its own result C(no_log) (its output
+    reads "the output has been hidden"), so neither C(-vvv) output nor AWX job events show the URI, while the
+    registered result holds it. Give O(uri_file) to have it written, on the controller, to a file only you can read.
 options:
   name:
     description: Name of the webhook.
@@ -55,8 +57,26 @@ options:
     description:
       - When the runbook or the expiry time of an existing webhook differs, delete the webhook and create it again
         with a new URI, instead of failing.
+      - With O(uri_file), also create again a webhook whose URI was never written to that file (a run interrupted
+        right after the creation, so nobody holds its URI).
     type: bool
     default: false
+  renew_uri:
+    description:
+      - Delete the webhook and create it again with a new URI even when nothing else differs, for a URI that leaked
+        or was lost. The old URI stops working.
+    type: bool
+    default: false
+  uri_file:
+    description:
+      - Path of a file on the Ansible controller. When the task creates (or re-creates) the webhook, the URI is
+        written there (mode 0600, replacing the file) as JSON with the webhook's C(id), C(name), C(creation_time)
+        and C(uri), before the task ends.
+      - When the webhook exists but the file holds no record of it (missing, or the record of an earlier webhook of
+        that name), its URI was never handed out; the task says so in RV(uri_handed_out) and warns, and
+        O(recreate=true) creates it again with a new URI.
+      - Give each webhook a file of its own. Nothing is written in check mode.
+    type: path
   state:
     description: V(present) creates or updates the webhook, V(absent) deletes it.
     type: str
@@ -67,6 +87,11 @@ extends_documentation_fragment:
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
   - m365.exo_automation.attributes
+attributes:
+  action:
+    description: An action plugin runs the module, hides the result that carries a new URI, and handles
+      O(uri_file) on the controller.
+    support: full
 notes:
   - In check mode no URI is generated; RV(webhook.uri) is returned only by a real run that creates the webhook.
   - In check mode a missing Automation account or runbook is reported with a warning.
@@ -82,7 +107,7 @@ author:
 '''
 
 EXAMPLES = r'''
-- name: Webhook that enables an archive mailbox; the URI is kept out of the output
+- name: Webhook that enables an archive mailbox; the task that creates it hides its output, the URI included
   m365.exo_automation.automation_webhook:
     resource_group: rg-exo-automation
     account: aa-exo-automation
@@ -92,7 +117,6 @@ EXAMPLES = r'''
     parameters:
       Mailbox: adele.vance@contoso.com
   register: hook
-  no_log: true
 
 - name: Keep the URI, which Azure never shows again, in an encrypted Automation variable
   m365.exo_automation.automation_variable:
@@ -112,6 +136,24 @@ EXAMPLES = r'''
     runbook: Enable-ArchiveMailbox
     is_enabled: false
 
+- name: Webhook whose URI goes to a file only the controller's user can read
+  m365.exo_automation.automation_webhook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: enable-archive
+    runbook: Enable-ArchiveMailbox
+    uri_file: "{{ lookup('ansible.builtin.env', 'HOME') }}/.exo-automation/enable-archive.webhook.json"
+    recreate: true   # also re-creates a webhook whose URI an interrupted run never wrote to the file
+
+- name: Give the webhook a new URI (the old one leaked)
+  m365.exo_automation.automation_webhook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    name: enable-archive
+    runbook: Enable-ArchiveMailbox
+    renew_uri: true
+  register: hook
+
 - name: Point the webhook at another runbook (new URI)
   m365.exo_automation.automation_webhook:
     resource_group: rg-exo-automation
@@ -120,7 +162,6 @@ EXAMPLES = r'''
     runbook: Enable-ArchiveMailbox-V2
     recreate: true
   register: hook
-  no_log: true
 
 - name: Delete the webhook
   m365.exo_automation.automation_webhook:
@@ -209,6 +250,18 @@ recreated:
   returned: always
   type: bool
   sample: false
+uri_handed_out:
+  description:
+    - Whether the URI of the webhook is on record in O(uri_file) (written by this task or an earlier one). V(false)
+      means nobody holds its URI; re-run with O(recreate=true) for a new one.
+  returned: when O(uri_file) is given and the webhook exists (or would)
+  type: bool
+  sample: true
+uri_file:
+  description: The file the URI was written to by this task.
+  returned: when this task wrote the URI to O(uri_file)
+  type: str
+  sample: /home/admin/.exo-automation/enable-archive.webhook.json
 diff:
   description: The webhook before and after, without its URI.
   returned: always
@@ -230,6 +283,9 @@ ARGSPEC.update(
     parameters=dict(type="dict"),
     run_on=dict(type="str"),
     recreate=dict(type="bool", default=False),
+    renew_uri=dict(type="bool", default=False),
+    # read and written by the action plugin, on the controller; the module only validates it
+    uri_file=dict(type="path"),
     state=dict(type="str", choices=["present", "absent"], default="present"),
 )
 
@@ -307,7 +363,9 @@ class Webhook(flow.Resource):
             if self.expiry is not None and assets.to_second(self.expiry) != assets.to_second(have_expiry):
                 reasons.append(("expiry_time", "its expiry time (%s, not %s)"
                                 % (before["expiry_time"], assets.iso(self.expiry))))
-            if reasons and not p["recreate"]:
+            if p["renew_uri"]:
+                reasons.append(("renew_uri", "its URI"))
+            if reasons and not p["recreate"] and not p["renew_uri"]:
                 raise ModuleError("Azure cannot change %s of existing webhook %s"
                                   % (" or ".join(r[1] for r in reasons), self.name), option=reasons[0][0],
                                   hint="Set recreate=true to delete the webhook and create it again; it then gets a "

@@ -124,6 +124,22 @@ def test_recreate_deletes_and_creates_with_a_new_uri(monkeypatch, fake, check_mo
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
+def test_renew_uri_creates_the_same_webhook_again_with_a_new_uri(monkeypatch, fake, check_mode):
+    fake.add_webhook(RG, AA, NAME, "Enable-Archive", parameters={"Mailbox": "x"})
+    result = run(monkeypatch, check_mode, runbook="Enable-Archive", renew_uri=True)
+    assert result["changed"] is True and result["recreated"] is True
+    assert result["webhook"]["runbook"] == "Enable-Archive"
+    assert result["webhook"]["parameters"] == {"Mailbox": "x"}
+    assert result["webhook"]["expiry_time"] == "2031-01-01T00:00:00+00:00"
+    if check_mode:
+        assert fake.writes == [] and "uri" not in result["webhook"]
+        return
+    assert methods(fake) == [("DELETE", "webhooks/" + NAME), ("POST", "webhooks/generateUri"),
+                             ("PUT", "webhooks/" + NAME)]
+    assert result["webhook"]["uri"] == fake.uris[0]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
 def test_enabled_parameters_and_run_on_are_patched(monkeypatch, fake, check_mode):
     fake.add_webhook(RG, AA, NAME, "Enable-Archive", parameters={"Mailbox": "x"})
     args = dict(runbook="Enable-Archive", is_enabled=False, parameters={"Mailbox": "y", "Note": True},
