@@ -1,6 +1,8 @@
 """``python -m tests.emulator [--port N] [--state FILE]``: serve the emulator until SIGTERM/SIGINT.
 
-The first line on stdout is one JSON object: ``{"url", "ca_file", "pid"}``."""
+The first line on stdout is one JSON object: ``{"url", "ca_file", "pid"}``. Next to the CA the emulator keeps the
+seeded admin's certificate (``admin-cert.pem``, key encrypted with the password in ``admin-cert.password``) and
+its federated token (``admin-federated-token``); ``GET /_emulator/health`` names them."""
 import argparse
 import json
 import os
@@ -12,6 +14,7 @@ import threading
 
 from .core import Emulator, build_server
 from .tls import ensure_certificates
+from .tokens import refresh_federated_token_file, setup_admin_credentials
 
 
 def main(argv=None):
@@ -29,8 +32,20 @@ def main(argv=None):
     ca_file, cert_file, key_file = ensure_certificates(tls_dir)
     emu = Emulator(state_file=state_file)
     server = build_server(emu, args.port, cert_file, key_file, ca_file)
+    # the admin's certificate and federated token live next to the CA (and are reused with it)
+    setup_admin_credentials(emu, tls_dir)
+
+    stopping = threading.Event()
+
+    def keep_federated_token_fresh():
+        # like a projected service account token, the file is renewed well before it expires
+        while not stopping.wait(600):
+            refresh_federated_token_file(emu)
+
+    threading.Thread(target=keep_federated_token_fresh, daemon=True).start()
 
     def stop(_signum, _frame):
+        stopping.set()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)

@@ -2,7 +2,7 @@
 
     with EmulatorProcess() as emu:
         emu.reset(replication_delay_s=2)
-        os.environ.update(emu.env)
+        os.environ.update(emu.env)            # the admin's secret; or emu.certificate_env() / emu.federated_env()
 """
 import json
 import os
@@ -93,6 +93,31 @@ class EmulatorProcess:
     @property
     def env(self):
         return dict(self._health["env"])
+
+    @property
+    def admin_certificate(self):
+        """``{"path", "password", "thumbprint"}`` of the seeded admin's certificate (PEM: encrypted key + cert)."""
+        return dict(self._health["admin_certificate"])
+
+    @property
+    def federated_token_file(self):
+        """The file holding the emulator issuer's current federated token for the seeded admin."""
+        return self._health["admin_federated_token_file"]
+
+    def certificate_env(self):
+        """``env`` with the certificate instead of the secret (``AZURE_CLIENT_CERTIFICATE_PATH`` + password)."""
+        env = self.env
+        env.pop("AZURE_SECRET", None)
+        env["AZURE_CLIENT_CERTIFICATE_PATH"] = self._health["admin_certificate"]["path"]
+        env["AZURE_CLIENT_CERTIFICATE_PASSWORD"] = self._health["admin_certificate"]["password"]
+        return env
+
+    def federated_env(self):
+        """``env`` with the federated token file instead of the secret (``AZURE_FEDERATED_TOKEN_FILE``)."""
+        env = self.env
+        env.pop("AZURE_SECRET", None)
+        env["AZURE_FEDERATED_TOKEN_FILE"] = self._health["admin_federated_token_file"]
+        return env
 
     def reset(self, **options):
         return self.call("POST", "/_emulator/reset", options)

@@ -1,4 +1,5 @@
 """Control API under /_emulator/ (see docs/emulator.md) and ARM's cloud metadata route."""
+from . import tokens
 from .core import DEFAULT_SETTINGS, ApiError, route
 
 
@@ -17,6 +18,7 @@ def health(req):
         "url": emu.base_url,
         "ca_file": emu.ca_file,
         "env": emu.health_env(),
+        **tokens.health_credentials(emu),
     }
 
 

@@ -157,6 +157,10 @@ class Emulator:
         self.faults = []
         self._seq = 0
         self.identity = None  # tenant_id, subscription_id, admin client id/secret, token key
+        # Sign-in material of the seeded admin beyond its secret, set by tokens.setup_admin_credentials():
+        self.admin_certificate = None  # path, password, thumbprints, DER of the admin certificate
+        self.federation_key = None  # RSA key of the emulator's workload identity issuer
+        self.federated_token_file = None  # where the issuer's current token for the admin is written
         self.state = None
         loaded = None
         if state_file and os.path.exists(state_file):
@@ -451,6 +455,14 @@ def check_api_version(req, versions):
                   f"The api-version '{value}' is invalid. The supported versions are {supported}.")
 
 
+def arm_audiences(emu):
+    """Every audience ARM accepts: the public cloud's and the emulator's own ARM URL (the resource id of a custom
+    cloud registered with the emulator as its resource manager), with and without the trailing slash."""
+    if not emu.base_url:
+        return ARM_AUDIENCES
+    return ARM_AUDIENCES + (emu.base_url, emu.base_url + "/")
+
+
 def check_token(req, api):
     """Reject a missing bearer token, or one for another audience, with the services' 401 bodies."""
     from . import tokens  # local import: tokens registers routes too
@@ -475,7 +487,7 @@ def check_token(req, api):
         graph_error(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.",
                     {"WWW-Authenticate": www})
     aud = claims.get("aud")
-    if api == "arm" and aud not in ARM_AUDIENCES:
+    if api == "arm" and aud not in arm_audiences(req.emu):
         arm_error(401, "InvalidAuthenticationTokenAudience",
                   f"The access token has been obtained for wrong audience or resource '{aud}'. It should exactly match "
                   "with one of the allowed audiences 'https://management.core.windows.net/',"

@@ -287,6 +287,7 @@ def seed(emu, settings):
     app.update({"id": new_guid(), "appId": admin_app, "displayName": ADMIN_DISPLAY_NAME,
                 "publisherDomain": emu.organization})
     emu.graph("applications")[app["id"]] = app
+    sync_admin_credentials(emu)
     if settings.get("microsoft_graph_sp", True):
         sp = first_party_sp(emu, GRAPH_APP_ID)
         sps[sp["id"]] = sp
@@ -302,6 +303,43 @@ def seed(emu, settings):
         defs[template_id] = rd
     emu.graph("appRoleAssignments")
     emu.graph("roleAssignments")
+
+
+def admin_application(emu):
+    """The seeded admin's application object (None before the first seeding)."""
+    admin_app = emu.identity["admin_client_id"]
+    return next((a for a in emu.graph("applications").values() if a.get("appId") == admin_app), None)
+
+
+def sync_admin_credentials(emu):
+    """Register the emulator's admin certificate (``keyCredentials``) and its workload identity federation
+    (``federatedIdentityCredentials``: the emulator's own issuer and subject) on the admin application.
+    Entries a caller added are kept; the emulator's own ones are replaced (the issuer carries the port)."""
+    from . import tokens
+
+    app = admin_application(emu)
+    if app is None:
+        return
+    cert = getattr(emu, "admin_certificate", None)
+    keys = [k for k in app.get("keyCredentials") or [] if k.get("displayName") != tokens.ADMIN_KEY_DISPLAY_NAME]
+    if cert:
+        keys.append({
+            "customKeyIdentifier": cert["thumbprint"], "displayName": tokens.ADMIN_KEY_DISPLAY_NAME,
+            "endDateTime": utcnow_iso(cert["not_after"]), "key": base64.b64encode(cert["der"]).decode("ascii"),
+            "keyId": str(uuid.uuid5(uuid.NAMESPACE_OID, cert["thumbprint"])),
+            "startDateTime": utcnow_iso(cert["not_before"]), "type": "AsymmetricX509Cert", "usage": "Verify",
+        })
+    app["keyCredentials"] = keys
+    fics = [f for f in app.get("federatedIdentityCredentials") or [] if f.get("name") != tokens.FEDERATION_FIC_NAME]
+    issuer = tokens.federation_issuer(emu)
+    if issuer:
+        fics.append({
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, issuer + "#" + emu.identity["admin_client_id"])),
+            "name": tokens.FEDERATION_FIC_NAME, "issuer": issuer, "subject": tokens.FEDERATED_SUBJECT,
+            "audiences": [tokens.FEDERATION_AUDIENCE],
+            "description": "Workload identity federation with the emulator's own token issuer.",
+        })
+    app["federatedIdentityCredentials"] = fics
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import pytest
 
 from .client import EmulatorProcess
 
-__all__ = ["emulator_process", "emulator", "emulator_env"]
+__all__ = ["emulator_process", "emulator", "emulator_env", "emulator_certificate_env", "emulator_federated_env"]
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +28,27 @@ def emulator_env(emulator, monkeypatch):
     for key, value in emulator.env.items():
         monkeypatch.setenv(key, value)
     return emulator.env
+
+
+@pytest.fixture
+def emulator_certificate_env(emulator, monkeypatch):
+    """Like ``emulator_env`` but signing in with the admin's certificate (``AZURE_CLIENT_CERTIFICATE_PATH`` and
+    ``AZURE_CLIENT_CERTIFICATE_PASSWORD``) instead of its secret."""
+    monkeypatch.delenv("AZURE_SECRET", raising=False)
+    monkeypatch.delenv("AZURE_CLIENT_SECRET", raising=False)
+    env = emulator.certificate_env()
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.fixture
+def emulator_federated_env(emulator, monkeypatch):
+    """Like ``emulator_env`` but signing in with the emulator issuer's federated token (``AZURE_FEDERATED_TOKEN_FILE``)
+    instead of the admin's secret."""
+    monkeypatch.delenv("AZURE_SECRET", raising=False)
+    monkeypatch.delenv("AZURE_CLIENT_SECRET", raising=False)
+    env = emulator.federated_env()
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
