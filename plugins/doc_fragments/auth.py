@@ -86,21 +86,26 @@ options:
         C(https://login.microsoftonline.com).
       - V(AzureUSGovernment) uses C(https://management.usgovcloudapi.net), C(https://graph.microsoft.us) and
         C(https://login.microsoftonline.us).
+      - V(AzureUSGovernmentDoD) (US Government L5) uses the Resource Manager and login of V(AzureUSGovernment) and
+        C(https://dod-graph.microsoft.us).
       - V(AzureChinaCloud) uses C(https://management.chinacloudapi.cn), C(https://microsoftgraph.chinacloudapi.cn)
         and C(https://login.chinacloudapi.cn).
       - Falls back to E(AZURE_CLOUD_ENVIRONMENT), then V(AzureCloud).
     type: str
-    choices: [AzureCloud, AzureUSGovernment, AzureChinaCloud]
+    choices: [AzureCloud, AzureUSGovernment, AzureUSGovernmentDoD, AzureChinaCloud]
     aliases: [cloud_environment]
   arm_endpoint:
     description:
       - Azure Resource Manager URL, overriding the one of O(cloud) (for a private endpoint, a proxy or any
-        other cloud). Tokens are still requested for the scope of O(cloud).
+        other cloud). Tokens are requested for the scope of that endpoint when it is one of the national clouds'
+        Resource Manager hosts, otherwise for the scope of O(cloud).
       - Falls back to E(AZURE_ARM_ENDPOINT).
     type: str
   graph_endpoint:
     description:
-      - Microsoft Graph URL, overriding the one of O(cloud). Tokens are still requested for the scope of O(cloud).
+      - Microsoft Graph URL, overriding the one of O(cloud). Tokens are requested for the scope of that endpoint
+        when it is one of the national clouds' Graph hosts (V(https://dod-graph.microsoft.us) needs
+        C(https://dod-graph.microsoft.us/.default)), otherwise for the scope of O(cloud).
       - Falls back to E(AZURE_GRAPH_ENDPOINT).
     type: str
   authority_host:

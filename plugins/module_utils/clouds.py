@@ -1,10 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) m365.exo_automation contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Azure clouds: the real endpoints and token scopes of the three clouds, plus explicit overrides.
+"""Azure clouds: the real endpoints and token scopes of the national clouds, plus explicit overrides.
 
-Token scopes always come from the named cloud, even when an endpoint is overridden: a private endpoint or a
-proxy in front of ARM still expects tokens issued for the cloud's audience.
+An endpoint overridden with one of the clouds' own service hosts takes that host's token scope (Microsoft's
+national-cloud guidance: the scope follows the Graph endpoint in use, so ``https://dod-graph.microsoft.us`` needs
+``https://dod-graph.microsoft.us/.default``). Any other endpoint keeps the named cloud's scope: a private endpoint
+or a proxy in front of ARM still expects tokens issued for the cloud's audience.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +27,14 @@ CLOUDS = {
         "authority_host": "https://login.microsoftonline.us",
         "arm_scope": "https://management.core.usgovcloudapi.net/.default",
         "graph_scope": "https://graph.microsoft.us/.default",
+    },
+    # US Government L5 (DoD): ARM and sign-in of AzureUSGovernment, Graph on its own host
+    "AzureUSGovernmentDoD": {
+        "arm_endpoint": "https://management.usgovcloudapi.net",
+        "graph_endpoint": "https://dod-graph.microsoft.us",
+        "authority_host": "https://login.microsoftonline.us",
+        "arm_scope": "https://management.core.usgovcloudapi.net/.default",
+        "graph_scope": "https://dod-graph.microsoft.us/.default",
     },
     "AzureChinaCloud": {
         "arm_endpoint": "https://management.chinacloudapi.cn",
@@ -47,11 +57,14 @@ _ALIASES = {
     "azureusgovernment": "AzureUSGovernment",
     "azureusgovernmentcloud": "AzureUSGovernment",
     "azure_us_government": "AzureUSGovernment",
+    "azureusgovernmentdod": "AzureUSGovernmentDoD",
+    "azureusgovdod": "AzureUSGovernmentDoD",
+    "usgovdod": "AzureUSGovernmentDoD",
     "azurechinacloud": "AzureChinaCloud",
     "azure_china_cloud": "AzureChinaCloud",
 }
 
-KNOWN_AUTHORITY_HOSTS = tuple(c["authority_host"] for c in CLOUDS.values())
+KNOWN_AUTHORITY_HOSTS = tuple(sorted(set(c["authority_host"] for c in CLOUDS.values())))
 
 
 class UnknownCloudError(ValueError):
@@ -85,6 +98,17 @@ def normalise_host(url):
     return scheme.lower() + "://" + rest.lower()
 
 
+def _scope_of(endpoint, service):
+    """The token scope of ``endpoint`` when it is one of the clouds' own ``service`` hosts, else None."""
+    if not endpoint:
+        return None
+    host = normalise_host(endpoint)
+    for cloud in CLOUDS.values():
+        if normalise_host(cloud[service + "_endpoint"]) == host:
+            return cloud[service + "_scope"]
+    return None
+
+
 class Cloud:
     """One resolved cloud: name, endpoints (overrides applied) and token scopes (always the cloud's)."""
 
@@ -94,8 +118,8 @@ class Cloud:
         self.arm_endpoint = _strip(arm_endpoint) or base["arm_endpoint"]
         self.graph_endpoint = _strip(graph_endpoint) or base["graph_endpoint"]
         self.authority_host = _strip(authority_host) or base["authority_host"]
-        self.arm_scope = base["arm_scope"]
-        self.graph_scope = base["graph_scope"]
+        self.arm_scope = _scope_of(arm_endpoint, "arm") or base["arm_scope"]
+        self.graph_scope = _scope_of(graph_endpoint, "graph") or base["graph_scope"]
 
     @property
     def custom_authority(self):

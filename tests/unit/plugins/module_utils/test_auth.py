@@ -252,7 +252,7 @@ def test_unknown_cloud():
     with pytest.raises(AuthError) as err:
         res(env=dict(AWX_ENV, AZURE_CLOUD_ENVIRONMENT="AzureGermanCloud"))
     assert err.value.option == "cloud"
-    assert "AzureCloud, AzureUSGovernment, AzureChinaCloud" in str(err.value)
+    assert "AzureCloud, AzureUSGovernment, AzureUSGovernmentDoD, AzureChinaCloud" in str(err.value)
 
 
 def test_endpoint_must_be_https():

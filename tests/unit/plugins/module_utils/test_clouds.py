@@ -21,6 +21,9 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.clouds import 
     ("AzureUSGovernment", "https://management.usgovcloudapi.net", "https://graph.microsoft.us",
      "https://login.microsoftonline.us", "https://management.core.usgovcloudapi.net/.default",
      "https://graph.microsoft.us/.default"),
+    ("AzureUSGovernmentDoD", "https://management.usgovcloudapi.net", "https://dod-graph.microsoft.us",
+     "https://login.microsoftonline.us", "https://management.core.usgovcloudapi.net/.default",
+     "https://dod-graph.microsoft.us/.default"),
     ("AzureChinaCloud", "https://management.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn",
      "https://login.chinacloudapi.cn", "https://management.chinacloudapi.cn/.default",
      "https://microsoftgraph.chinacloudapi.cn/.default"),
@@ -60,7 +63,23 @@ def test_overrides_keep_the_cloud_scopes():
     assert cloud.custom_authority is True
 
 
+@pytest.mark.parametrize("cloud,graph,scope", [
+    ("AzureUSGovernment", "https://dod-graph.microsoft.us", "https://dod-graph.microsoft.us/.default"),
+    ("AzureUSGovernment", "https://DoD-Graph.microsoft.us/", "https://dod-graph.microsoft.us/.default"),
+    ("AzureUSGovernmentDoD", "https://graph.microsoft.us", "https://graph.microsoft.us/.default"),
+    ("AzureCloud", "https://graph.microsoft.us", "https://graph.microsoft.us/.default"),
+])
+def test_the_graph_scope_follows_a_national_graph_endpoint(cloud, graph, scope):
+    assert Cloud(cloud, graph_endpoint=graph).graph_scope == scope
+
+
+def test_the_arm_scope_follows_a_national_arm_endpoint():
+    assert Cloud("AzureCloud", arm_endpoint="https://management.usgovcloudapi.net/").arm_scope == \
+        "https://management.core.usgovcloudapi.net/.default"
+
+
 @pytest.mark.parametrize("alias,name", [
+    ("AzureUSGovernmentDoD", "AzureUSGovernmentDoD"), ("usgovdod", "AzureUSGovernmentDoD"),
     (None, "AzureCloud"), ("", "AzureCloud"), ("azurecloud", "AzureCloud"), ("AzurePublicCloud", "AzureCloud"),
     ("AZUREUSGOVERNMENT", "AzureUSGovernment"), ("AzureChinaCloud", "AzureChinaCloud"),
 ])
@@ -71,5 +90,5 @@ def test_names(alias, name):
 def test_unknown_cloud_lists_the_allowed_ones():
     with pytest.raises(UnknownCloudError) as err:
         Cloud("AzureGermanCloud")
-    assert "AzureCloud, AzureUSGovernment, AzureChinaCloud" in str(err.value)
+    assert "AzureCloud, AzureUSGovernment, AzureUSGovernmentDoD, AzureChinaCloud" in str(err.value)
     assert "arm_endpoint" in str(err.value)
