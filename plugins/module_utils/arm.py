@@ -11,8 +11,84 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import sys
+import time
+
+from ansible_collections.m365.exo_automation.plugins.module_utils.errors import DeadlineExceeded
 
 LOCATIONS_API_VERSION = "2022-12-01"
+
+# Per request: seconds to connect and to wait for an answer (azure-core's defaults: 300 s read, retried 3 times)
+CONNECT_TIMEOUT = 30
+READ_TIMEOUT = 120
+
+_POLICY_CLASS = []
+
+
+def deadline_retry_policy(deadline, clock=None, **settings):
+    """azure-core's RetryPolicy (``settings``: ``retry_total``, ``retry_status``, ...) bounded by ``deadline`` (a
+    ``clock()`` value): no attempt starts, no read waits and no ``Retry-After`` is slept past it, and a call that
+    runs out of time fails naming itself (:class:`DeadlineExceeded`)."""
+    if not _POLICY_CLASS:
+        _POLICY_CLASS.append(_policy_class())
+    return _POLICY_CLASS[0](deadline, clock or time.time, **settings)
+
+
+def _policy_class():
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+    from azure.core.pipeline.policies import RetryPolicy
+
+    class DeadlineRetryPolicy(RetryPolicy):
+        def __init__(self, deadline, clock, **settings):
+            super(DeadlineRetryPolicy, self).__init__(**settings)
+            self.deadline = deadline
+            self.clock = clock
+
+        def remaining(self):
+            return self.deadline - self.clock()
+
+        def configure_retries(self, options):
+            retry = super(DeadlineRetryPolicy, self).configure_retries(options)
+            retry["timeout"] = max(0.0, min(retry["timeout"], self.remaining()))
+            return retry
+
+        def _configure_timeout(self, request, absolute_timeout, is_response_error):
+            super(DeadlineRetryPolicy, self)._configure_timeout(request, absolute_timeout, is_response_error)
+            options = request.context.options
+            options["read_timeout"] = max(1.0, min(options.get("read_timeout") or READ_TIMEOUT, absolute_timeout))
+
+        def _sleep_for_retry(self, response, transport):
+            retry_after = self.get_retry_after(response)
+            if retry_after and retry_after > self.remaining():
+                http = response.http_request
+                raise DeadlineExceeded(
+                    "%s %s answered %s and asked to wait %d s before trying again (Retry-After), past the task's "
+                    "deadline (%d s left)" % (http.method, _path(http.url), response.http_response.status_code,
+                                              retry_after, max(0, self.remaining())))
+            return super(DeadlineRetryPolicy, self)._sleep_for_retry(response, transport)
+
+        def _sleep_backoff(self, settings, transport):
+            backoff = self.get_backoff_time(settings)
+            if backoff > 0:
+                transport.sleep(max(0.0, min(backoff, self.remaining())))
+
+        def send(self, request):
+            started = self.clock()
+            try:
+                return super(DeadlineRetryPolicy, self).send(request)
+            except (ServiceRequestError, ServiceResponseError) as exc:
+                if self.remaining() > 1:
+                    raise  # a connection failure, not the deadline
+                http = request.http_request
+                raise DeadlineExceeded("%s %s ran out of time after %d s (the task's deadline): %s"
+                                       % (http.method, _path(http.url), self.clock() - started, exc))
+
+    return DeadlineRetryPolicy
+
+
+def _path(url):
+    """``https://management.azure.com/subscriptions/...?api-version=x`` -> ``/subscriptions/...``."""
+    rest = str(url).split("://", 1)[-1]
+    return "/" + rest.split("/", 1)[1].split("?", 1)[0] if "/" in rest else rest
 
 # kind -> (module to import, client class). The one table of ARM clients; ExoModule.arm_client builds them.
 CLIENTS = {

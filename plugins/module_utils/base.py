@@ -136,6 +136,9 @@ class ExoModule:
         self._clients = {}
         self._closers = []
         self._words = set()
+        # one deadline for the whole task: every ARM request, retry and Retry-After stays within it
+        self.started = time.time()
+        self.deadline = self.started + (self.params.get("timeout") or DEFAULT_TIMEOUT)
 
     # -- imports -----------------------------------------------------------------------------------
     def require(self, import_name, pip_name=None, find_only=False):
@@ -211,8 +214,10 @@ class ExoModule:
             "base_url": cloud.arm_endpoint,
             "credential_scopes": [cloud.arm_scope],
             "user_agent": USER_AGENT,
+            "connection_timeout": arm.CONNECT_TIMEOUT,
+            "read_timeout": arm.READ_TIMEOUT,
+            "retry_policy": arm.deadline_retry_policy(self.deadline, **ARM_RETRY),
         }
-        kwargs.update(ARM_RETRY)
         return kwargs
 
     def arm_client(self, kind, subscription_id=None):
@@ -259,12 +264,13 @@ class ExoModule:
 
     # -- long-running operations -------------------------------------------------------------------
     def wait_poller(self, poller, what, timeout=None):
-        """Wait for an azure-core LROPoller within ``timeout`` seconds (default: the ``timeout`` option or 600).
+        """Wait for an azure-core LROPoller within ``timeout`` seconds (default: what is left of the task's deadline,
+        the ``timeout`` option or 600 s from the start).
 
         Returns the poller's result; raises ModuleError when the operation fails or the time is up (the
         operation itself continues in Azure)."""
-        if timeout is None:
-            timeout = self.params.get("timeout") or DEFAULT_TIMEOUT
+        if timeout is None:  # what is left of the task's deadline
+            timeout = max(1, int(self.deadline - time.time()))
         started = time.time()
         try:
             result = poller.result(timeout=timeout)

@@ -113,6 +113,15 @@ def hint_for(status, code=None):
     return _HINTS.get(status)
 
 
+class DeadlineExceeded(ModuleError):
+    """A call that could not finish within the task's deadline (its ``timeout``, 600 s by default): a request that
+    did not answer in time, or a ``Retry-After`` that asks to wait beyond it."""
+
+    def __init__(self, message, hint=None):
+        super(DeadlineExceeded, self).__init__(
+            message, hint=hint or "Raise the task's timeout, or re-run it later: it picks up the current state.")
+
+
 # What azure-identity's token errors say, by cause (matched without regard to case; HTTP statuses as whole words,
 # so that AADSTS500011 is not a 500)
 _TOKEN_THROTTLED = re.compile(r"\b429\b|too many requests|throttl|aadsts50196", re.I)

@@ -113,6 +113,56 @@ def test_throttling_is_retried_honouring_retry_after(monkeypatch, env):
     assert transport.sleeps == [7, 2]
 
 
+def test_a_retry_after_past_the_deadline_fails_at_once_naming_the_call(monkeypatch, env):
+    transport = ScriptedTransport([
+        response(429, {"error": {"code": "TooManyRequests", "message": "slow down"}}, {"Retry-After": "120"})])
+
+    def fn(m):
+        arm_client(m, transport).automation_account.get("rg", "aa-one")
+
+    result = run_module(monkeypatch, module_main(fn, {"timeout": dict(type="int")}), {"timeout": 60})
+    assert result["failed"] and transport.sleeps == [] and len(transport.requests) == 1
+    assert "GET %s answered 429 and asked to wait 120 s" % ACCOUNT_URL in result["msg"]
+    assert "past the task's deadline" in result["msg"] and "Raise the task's timeout" in result["msg"]
+
+
+class SlowTransport(ScriptedTransport):
+    """Every request takes ``seconds`` of the fake clock and then times out reading, as a silent server does."""
+
+    def __init__(self, clock, seconds):
+        super(SlowTransport, self).__init__([])
+        self.clock, self.seconds, self.timeouts = clock, seconds, []
+
+    def send(self, request, **kwargs):
+        from azure.core.exceptions import ServiceResponseError
+
+        self.requests.append((request.method, request.url))
+        self.timeouts.append((kwargs.get("connection_timeout"), kwargs.get("read_timeout")))
+        self.clock[0] += min(self.seconds, kwargs.get("read_timeout") or self.seconds)
+        raise ServiceResponseError("Read timed out. (read timeout=%s)" % kwargs.get("read_timeout"))
+
+    def sleep(self, duration):
+        self.sleeps.append(duration)
+        self.clock[0] += duration
+
+
+def test_a_server_that_never_answers_fails_within_the_deadline(monkeypatch, env):
+    now = [1000.0]
+    monkeypatch.setattr(base.time, "time", lambda: now[0])
+    transport = SlowTransport(now, 300)
+
+    def fn(m):
+        arm_client(m, transport).automation_account.get("rg", "aa-one")
+
+    result = run_module(monkeypatch, module_main(fn, {"timeout": dict(type="int")}), {"timeout": 200})
+    assert result["failed"]
+    assert now[0] - 1000.0 <= 200 + 1
+    assert "GET %s ran out of time" % ACCOUNT_URL in result["msg"]
+    # each read waits at most READ_TIMEOUT, and never past the deadline
+    assert all(read <= 120 for _connect, read in transport.timeouts)
+    assert transport.timeouts[-1][1] < 120
+
+
 def test_server_errors_are_retried_with_backoff_then_reported(monkeypatch, env):
     answers = [response(500, {"error": {"code": "InternalServerError", "message": "boom"}})] * (
         base.ARM_RETRY["retry_status"] + 1)
@@ -376,16 +426,21 @@ class Poller:
 
 
 def test_wait_poller(monkeypatch, env):
+    now = [1000.0]
+    monkeypatch.setattr(base.time, "time", lambda: now[0])
     seen = {}
 
     def fn(m):
         poller = Poller(True)
         seen["result"] = m.wait_poller(poller, "deleting x")
-        seen["timeouts"] = poller.timeouts
+        now[0] += 30  # the waits share the task's deadline
+        later = Poller(True)
+        m.wait_poller(later, "deleting w")
+        seen["timeouts"] = poller.timeouts + later.timeouts
         m.wait_poller(Poller(False), "deleting y", timeout=5)
 
     result = run_module(monkeypatch, module_main(fn, {"timeout": {"type": "int", "default": 42}}), {})
-    assert seen == {"result": "result", "timeouts": [42]}
+    assert seen == {"result": "result", "timeouts": [42, 12]}
     assert "timed out after" in result["msg"] and "deleting y" in result["msg"] and "InProgress" in result["msg"]
     assert "Raise timeout" in result["msg"]
 
