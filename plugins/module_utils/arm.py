@@ -90,6 +90,7 @@ def _path(url):
     rest = str(url).split("://", 1)[-1]
     return "/" + rest.split("/", 1)[1].split("?", 1)[0] if "/" in rest else rest
 
+
 # kind -> (module to import, client class). The one table of ARM clients; ExoModule.arm_client builds them.
 CLIENTS = {
     "automation": ("azure.mgmt.automation", "AutomationClient"),

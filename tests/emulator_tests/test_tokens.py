@@ -325,9 +325,8 @@ def test_federated_token_with_a_wrong_audience_is_rejected(emulator):
 
 def test_federated_token_expired_or_signed_by_another_key_is_rejected(emulator):
     now = int(time.time())
-    assert_error(request_token(emulator, assertion=federated_assertion(emulator, iat=now - 7200, nbf=now - 7200,
-                                                                        exp=now - 3600)),
-                 400, "invalid_client", 700024)
+    expired = federated_assertion(emulator, iat=now - 7200, nbf=now - 7200, exp=now - 3600)
+    assert_error(request_token(emulator, assertion=expired), 400, "invalid_client", 700024)
     forged = federated_assertion(emulator, key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
     assert_error(request_token(emulator, assertion=forged), 401, "invalid_client", 700027)
 

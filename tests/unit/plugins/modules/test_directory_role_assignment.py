@@ -258,8 +258,8 @@ def test_exclusive_removes_every_copy_of_an_undeclared_assignment(monkeypatch, t
     wire(monkeypatch, tenant)
     result = run(monkeypatch, check_mode, principal=mi["id"], roles=["Exchange Recipient Administrator"],
                  exclusive=True)
-    assert result["changed"] is True and result["removed"] == ["Exchange Administrator",
-                                                                "Exchange Recipient Administrator"]
+    assert result["changed"] is True
+    assert result["removed"] == ["Exchange Administrator", "Exchange Recipient Administrator"]
     if check_mode:
         assert tenant.writes() == []
         return
