@@ -114,6 +114,57 @@ def check_name(value, what, option="name"):
     return value
 
 
+def check_runbook_name(value, option="name"):
+    """A runbook name as Azure accepts it (the rule the runbook module applies); ModuleError naming ``option``."""
+    if not value or not au.RUNBOOK_NAME_RE.match(value):
+        raise ModuleError("%s '%s' is not a valid runbook name: up to 63 letters, digits, hyphens and underscores, "
+                          "starting with a letter" % (option, value), option=option)
+    return value
+
+
+def check_object_name(kind, value, option="name"):
+    """The name of an object of an Automation account, checked with the rule of its managing module: ``kind`` is
+    ``runbook``, ``module`` or an asset (``schedule``, ``variable``, ``webhook``)."""
+    if kind == "runbook":
+        return check_runbook_name(value, option)
+    if kind == "module":
+        return au.check_module_name(value, option)
+    return check_name(value, kind, option)
+
+
+# -- _info modules ------------------------------------------------------------------------------------
+def info_argspec(**more):
+    """The options of an ``_info`` module of an Automation account's objects: the account, ``name`` (documented
+    by the doc fragment ``info.account_objects``) and ``more``."""
+    spec = au.account_argspec()
+    spec.update(name=dict(type="str"), **more)
+    return spec
+
+
+def info_read(m, kind, operations, names=()):
+    """What an ``_info`` module of an Automation account's objects reads, after its input is checked.
+
+    The account options and the ``name`` option (an object of ``kind``, see :func:`check_object_name`) are
+    checked before any request, and so is each option of ``names`` (option -> kind: ``{"runbook": "runbook"}``)
+    that is set. Returns ``(client, items)``: the Automation client and the REST dicts of the object ``name``
+    (none when it does not exist) or of every such object of the account; ``operations`` names the SDK's operation
+    group (``runbook``, ``schedule``, ...)."""
+    p = m.params
+    au.check_account_options(p)
+    checks = dict(names)
+    checks.setdefault("name", kind)
+    for option in sorted(checks):
+        if p.get(option):
+            check_object_name(checks[option], p[option], option)
+    client = m.automation_client()
+    return client, au.read_one_or_all(getattr(client, operations), p["resource_group"], p["account"], p["name"])
+
+
+def info_result(key, facts):
+    """The result of an ``_info`` module: ``facts`` under ``key``, sorted by name without regard to case."""
+    return {"changed": False, key: sorted(facts, key=lambda f: (f.get("name") or "").lower())}
+
+
 # -- job parameters -----------------------------------------------------------------------------------
 def string_parameters(params):
     """Parameters as Azure keeps them for schedules and webhooks: a string per parameter."""
@@ -348,8 +399,9 @@ def variable_facts(obj):
 
 
 __all__ = [
-    "FREQUENCIES", "NEVER", "WEEK_DAYS", "check_name", "decode_value", "encode_value", "iso", "link_facts",
-    "never_expires", "parse_time", "runbook_for_link", "same_parameters", "same_value", "schedule_diff_view",
-    "schedule_facts", "schedule_links", "schedule_view", "sort_occurrences", "sort_week_days", "string_parameters",
-    "to_minute", "to_second", "utcnow", "variable_facts", "webhook_diff_view", "webhook_facts",
+    "FREQUENCIES", "NEVER", "WEEK_DAYS", "check_name", "check_object_name", "check_runbook_name", "decode_value",
+    "encode_value", "info_argspec", "info_read", "info_result", "iso", "link_facts", "never_expires", "parse_time",
+    "runbook_for_link", "same_parameters", "same_value", "schedule_diff_view", "schedule_facts", "schedule_links",
+    "schedule_view", "sort_occurrences", "sort_week_days", "string_parameters", "to_minute", "to_second", "utcnow",
+    "variable_facts", "webhook_diff_view", "webhook_facts",
 ]

@@ -25,7 +25,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.m365.exo_automation.plugins.module_utils import arm
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import make_diff
+from ansible_collections.m365.exo_automation.plugins.module_utils.resources import desired_location
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name, check_tags, resource_id
 
 CREATE = "create"
 UPDATE = "update"
@@ -87,6 +90,60 @@ class Resource:
     def extra(self, plan, after):
         """Result keys beside ``changed``, ``diff`` and ``result_key``."""
         return {}
+
+
+class GroupResource(Resource):
+    """A top-level ARM resource of a resource group, named by the options ``resource_group`` and ``name`` (the
+    user-assigned identity, the Automation account), with the options ``location``, ``tags`` and ``state``.
+
+    Subclasses set ``kind`` (the naming rule of ``name``, a key of validation.NAME_RULES), ``what`` (the resource in
+    messages), ``arm_type`` (``Microsoft.X/y``), ``sdk`` (the client and its operation group, whose ``get`` takes
+    the group and the name: ``("msi", "user_assigned_identities")`` is ``m.msi_client().user_assigned_identities``),
+    ``facts`` (``facts = staticmethod(...)`` works), :meth:`plan_create`, :meth:`plan_update` and ``apply``. Both
+    names are checked before any request; :meth:`desired` checks the location (see resources.desired_location)
+    and the tags, and is extended with ``super()``."""
+
+    kind = None
+    what = None
+    arm_type = None
+    sdk = (None, None)
+
+    def __init__(self, m):
+        super(GroupResource, self).__init__(m)
+        self.rg = check_name("resource_group", self.params["resource_group"], "resource_group")
+        self.name = check_name(self.kind, self.params["name"])
+
+    def operations(self):
+        client, group = self.sdk
+        return getattr(getattr(self.m, client + "_client")(), group)
+
+    def read(self):
+        return arm.to_dict(arm.get_or_none(self.operations().get, self.rg, self.name))
+
+    def resource_id(self):
+        """The ARM id of the resource the task names (also before it exists: the prediction of check mode)."""
+        return resource_id(self.m.subscription_id(), self.rg, self.arm_type, self.name)
+
+    def desired(self, current):
+        """None for ``state: absent``; otherwise ``{"location": ..., "tags": ...}``, checked."""
+        p = self.params
+        if p["state"] == "absent":
+            return None
+        location = desired_location(self.m, self.rg, current, p["location"], self.what, self.name)
+        return {"location": location, "tags": check_tags(p["tags"])}
+
+    def plan(self, current, desired):
+        if desired is None:
+            return Plan(DELETE) if current is not None else Plan()
+        if current is None:
+            return self.plan_create(desired)
+        return self.plan_update(current, desired)
+
+    def plan_create(self, desired):
+        raise NotImplementedError
+
+    def plan_update(self, current, desired):
+        raise NotImplementedError
 
 
 def run(m, resource):
@@ -157,4 +214,4 @@ def reconcile(current, declared, key, exclusive=False, absent=False):
     return ListPlan(add, remove, keep)
 
 
-__all__ = ["CREATE", "DELETE", "UPDATE", "ListPlan", "Plan", "Resource", "reconcile", "run"]
+__all__ = ["CREATE", "DELETE", "UPDATE", "GroupResource", "ListPlan", "Plan", "Resource", "reconcile", "run"]

@@ -12,6 +12,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils import arm
 from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
     check_location_available,
+    check_name,
     normalise_location,
     parse_resource_id,
 )
@@ -44,23 +45,33 @@ def resource_group_facts(group):
     }
 
 
+def _resource_facts(d, **more):
+    """The facts every top-level resource of a resource group returns (id, name, resource group, location, tags),
+    then ``more``."""
+    parts = parse_resource_id(d.get("id")) or {}
+    facts = {
+        "id": d.get("id"),
+        "name": d.get("name"),
+        "resource_group": parts.get("resource_group"),
+        "location": d.get("location"),
+        "tags": dict(d.get("tags") or {}),
+    }
+    facts.update(more)
+    return facts
+
+
 def identity_facts(identity):
     """An SDK Identity (or its dict) -> the returned facts."""
     if not identity:
         return {}
     d = arm.to_dict(identity)
     props = d.get("properties") or {}
-    parts = parse_resource_id(d.get("id")) or {}
-    return {
-        "id": d.get("id"),
-        "name": d.get("name"),
-        "resource_group": parts.get("resource_group"),
-        "location": d.get("location"),
-        "tags": dict(d.get("tags") or {}),
-        "principal_id": props.get("principalId"),
-        "client_id": props.get("clientId"),
-        "tenant_id": props.get("tenantId"),
-    }
+    return _resource_facts(
+        d,
+        principal_id=props.get("principalId"),
+        client_id=props.get("clientId"),
+        tenant_id=props.get("tenantId"),
+    )
 
 
 def identity_diffable(f):
@@ -126,27 +137,22 @@ def account_facts(account):
     props = d.get("properties") or {}
     ident = d.get("identity") or {}
     users = ident.get("userAssignedIdentities") or {}
-    parts = parse_resource_id(d.get("id")) or {}
-    return {
-        "id": d.get("id"),
-        "name": d.get("name"),
-        "resource_group": parts.get("resource_group"),
-        "location": d.get("location"),
-        "tags": dict(d.get("tags") or {}),
-        "sku": (props.get("sku") or {}).get("name"),
-        "state": props.get("state"),
-        "public_network_access": props.get("publicNetworkAccess"),
-        "disable_local_auth": props.get("disableLocalAuth"),
-        "creation_time": props.get("creationTime"),
-        "last_modified_time": props.get("lastModifiedTime"),
-        "identity": {
+    return _resource_facts(
+        d,
+        sku=(props.get("sku") or {}).get("name"),
+        state=props.get("state"),
+        public_network_access=props.get("publicNetworkAccess"),
+        disable_local_auth=props.get("disableLocalAuth"),
+        creation_time=props.get("creationTime"),
+        last_modified_time=props.get("lastModifiedTime"),
+        identity={
             "type": identity_type(ident.get("type")),
             "principal_id": ident.get("principalId"),
             "tenant_id": ident.get("tenantId"),
             "user_assigned_identities": sorted(
                 (user_identity_facts(rid, p) for rid, p in users.items()), key=lambda u: u["id"].lower()),
         },
-    }
+    )
 
 
 def account_diffable(f):
@@ -169,3 +175,35 @@ def tags_match(item_tags, wanted):
     item_tags = item_tags or {}
     return all(str(item_tags.get(k)) == str(v) for k, v in wanted.items() if k in item_tags) \
         and all(k in item_tags for k in wanted)
+
+
+def info_argspec():
+    """The options of an ``_info`` module of a top-level ARM resource: ``resource_group``, ``name`` and ``tags``
+    (``name`` goes with ``resource_group``: pass ``required_by=INFO_REQUIRED_BY``)."""
+    return dict(
+        resource_group=dict(type="str"),
+        name=dict(type="str"),
+        tags=dict(type="dict"),
+    )
+
+
+INFO_REQUIRED_BY = {"name": "resource_group"}
+
+
+def list_resources(m, client, operations, list_all, kind, facts):
+    """What the ``_info`` module of a top-level ARM resource returns: the facts of the resource ``name`` of
+    ``resource_group``, of every one of the group, or of every one of the subscription, that carry all ``tags``,
+    sorted by resource id. ``resource_group`` and ``name`` (the naming rule ``kind`` of validation.NAME_RULES) are
+    checked before any request. ``client`` names the SDK client (``automation``: ``m.automation_client()``,
+    ``msi``), ``operations`` its operation group and ``list_all`` the group's subscription-wide list operation
+    (see arm.read_scope)."""
+    p = m.params
+    if p["resource_group"]:
+        check_name("resource_group", p["resource_group"], "resource_group")
+    if p["name"]:
+        check_name(kind, p["name"])
+    group = getattr(getattr(m, client + "_client")(), operations)
+    found = [facts(item) for item in arm.read_scope(group, list_all, p["resource_group"], p["name"])]
+    found = [f for f in found if tags_match(f["tags"], p.get("tags"))]
+    found.sort(key=lambda f: (f["id"] or "").lower())
+    return found

@@ -340,14 +340,10 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.resources impo
     ARM_TYPES,
     account_diffable,
     account_facts,
-    desired_location,
     user_identity_facts,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
-    check_name,
-    check_tags,
     parse_resource_id,
-    resource_id,
     same_id,
     user_identity_id,
 )
@@ -466,41 +462,23 @@ class IdentityPlan:
         return user_identity_facts(rid, {"principalId": found.principal_id, "clientId": found.client_id})
 
 
-class AutomationAccount(flow.Resource):
+class AutomationAccount(flow.GroupResource):
     result_key = "automation_account"
-
-    def __init__(self, m):
-        super(AutomationAccount, self).__init__(m)
-        self.rg = check_name("resource_group", self.params["resource_group"], "resource_group")
-        self.name = check_name("automation_account", self.params["name"])
-        self.client = m.automation_client()
-
-    def read(self):
-        return arm.to_dict(arm.get_or_none(self.client.automation_account.get, self.rg, self.name))
-
-    def facts(self, obj):
-        return account_facts(obj)
-
-    def diffable(self, facts):
-        return account_diffable(facts)
+    kind = "automation_account"
+    what = "automation account"
+    arm_type = ACCOUNT_TYPE
+    sdk = ("automation", "automation_account")
+    facts = staticmethod(account_facts)
+    diffable = staticmethod(account_diffable)
 
     def desired(self, current):
-        p = self.params
-        if p["state"] == "absent":
-            return None
-        location = desired_location(self.m, self.rg, current, p["location"], "automation account", self.name)
-        tags = check_tags(p["tags"])
-        identity = IdentityPlan(self.m, self.rg, account_facts(current) if current else None).resolve(p["identity"])
-        return {"location": location, "tags": tags, "identity": identity}
+        desired = super(AutomationAccount, self).desired(current)
+        if desired is not None:
+            have = account_facts(current) if current else None
+            desired["identity"] = IdentityPlan(self.m, self.rg, have).resolve(self.params["identity"])
+        return desired
 
-    def plan(self, current, desired):
-        if desired is None:
-            return flow.Plan(flow.DELETE) if current is not None else flow.Plan()
-        if current is None:
-            return self._plan_create(desired)
-        return self._plan_update(current, desired)
-
-    def _plan_create(self, desired):
+    def plan_create(self, desired):
         p = self.params
         identity = desired["identity"]
         properties = {"sku": {"name": p["sku"] or "Basic"}}
@@ -515,7 +493,7 @@ class AutomationAccount(flow.Resource):
                 body["identity"]["userAssignedIdentities"] = dict(
                     (k, v) for k, v in body["identity"]["userAssignedIdentities"].items() if v is not None)
         after = {
-            "id": resource_id(self.m.subscription_id(), self.rg, ACCOUNT_TYPE, self.name),
+            "id": self.resource_id(),
             "name": self.name,
             "location": desired["location"],
             "tags": desired["tags"] or {},
@@ -526,7 +504,7 @@ class AutomationAccount(flow.Resource):
         }
         return flow.Plan(flow.CREATE, after, body)
 
-    def _plan_update(self, current, desired):
+    def plan_update(self, current, desired):
         p = self.params
         identity = desired["identity"]
         have = account_facts(current)
@@ -554,7 +532,7 @@ class AutomationAccount(flow.Resource):
         return flow.Plan(flow.UPDATE, after, patch)
 
     def apply(self, plan):
-        accounts = self.client.automation_account
+        accounts = self.operations()
         if plan.action == flow.CREATE:
             accounts.create_or_update(self.rg, self.name, plan.body)
         elif plan.action == flow.UPDATE:

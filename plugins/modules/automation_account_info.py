@@ -14,20 +14,8 @@ version_added: 0.1.0
 description:
   - Returns one Automation account, those of a resource group, or those of the subscription, with their
     identities (system-assigned principal id, user-assigned principal and client ids).
-options:
-  resource_group:
-    description:
-      - Only accounts in this resource group. Required with O(name).
-    type: str
-  name:
-    description:
-      - Only the account with this name. A missing account gives an empty list, not an error.
-    type: str
-  tags:
-    description:
-      - Only accounts that carry all of these tags with these values.
-    type: dict
 extends_documentation_fragment:
+  - m365.exo_automation.info
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
   - m365.exo_automation.attributes.info_module
@@ -160,37 +148,20 @@ automation_accounts:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import arm
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name
-from ansible_collections.m365.exo_automation.plugins.module_utils.resources import (
-    account_facts as facts,
-    tags_match,
-)
+from ansible_collections.m365.exo_automation.plugins.module_utils import resources
 
-ARGSPEC = dict(
-    resource_group=dict(type="str"),
-    name=dict(type="str"),
-    tags=dict(type="dict"),
-)
+ARGSPEC = resources.info_argspec()
 
 
 def run_module(m):
-    p = m.params
-    client = m.automation_client()
-    if p["resource_group"]:
-        check_name("resource_group", p["resource_group"], "resource_group")
-    if p["name"]:
-        check_name("automation_account", p["name"])
-    items = arm.read_scope(client.automation_account, "list", p["resource_group"], p["name"])
-    accounts = [facts(a) for a in items]
-    accounts = [a for a in accounts if tags_match(a["tags"], p["tags"])]
-    accounts.sort(key=lambda a: (a["id"] or "").lower())
+    accounts = resources.list_resources(m, "automation", "automation_account", "list", "automation_account",
+                                        resources.account_facts)
     return {"changed": False, "automation_accounts": accounts}
 
 
 def main():
     ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
-              required_by={"name": "resource_group"}).run(run_module)
+              required_by=resources.INFO_REQUIRED_BY).run(run_module)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,12 @@ description:
   - Lists the modules of the PowerShell 5.1 runtime of an Automation account, or reads one, with the state of
     their import.
 options:
-  name:
-    description: Read only this module. Without it, every module is listed.
-    type: str
   include_global:
     description: Include the built-in global modules of the account.
     type: bool
     default: true
 extends_documentation_fragment:
+  - m365.exo_automation.info.account_objects
   - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
@@ -110,27 +108,17 @@ modules:
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 
-ARGSPEC = au.account_argspec()
-ARGSPEC.update(
-    name=dict(type="str"),
-    include_global=dict(type="bool", default=True),
-)
+ARGSPEC = assets.info_argspec(include_global=dict(type="bool", default=True))
 
 
 def run_module(m):
-    p = m.params
-    au.check_account_options(p)
-    client = m.automation_client()
-    rg, account = p["resource_group"], p["account"]
-    if p["name"]:
-        au.check_module_name(p["name"])
-    items = au.read_one_or_all(client.module, rg, account, p["name"])
+    _client, items = assets.info_read(m, "module", "module")
     modules = [au.import_facts(i) for i in items]
-    if not p["include_global"]:
+    if not m.params["include_global"]:
         modules = [f for f in modules if not f.get("is_global")]
-    modules.sort(key=lambda f: (f.get("name") or "").lower())
-    return {"changed": False, "modules": modules}
+    return assets.info_result("modules", modules)
 
 
 def main():

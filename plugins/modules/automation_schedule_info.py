@@ -15,13 +15,13 @@ description:
   - Lists the schedules of an Automation account, or reads one, with the runbooks each one starts and the
     parameters of their jobs. Times are returned in UTC.
 options:
-  name:
-    description: Read only this schedule. Without it, every schedule is listed.
-    type: str
   runbook:
-    description: List only the schedules linked to this runbook.
+    description:
+      - List only the schedules linked to this runbook.
+      - A name that breaks the naming rules for runbooks is an error, before any request.
     type: str
 extends_documentation_fragment:
+  - m365.exo_automation.info.account_objects
   - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
@@ -168,31 +168,22 @@ schedules:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 
-ARGSPEC = au.account_argspec()
-ARGSPEC.update(
-    name=dict(type="str"),
-    runbook=dict(type="str"),
-)
+ARGSPEC = assets.info_argspec(runbook=dict(type="str"))
 
 
 def run_module(m):
     p = m.params
-    au.check_account_options(p)
-    client = m.automation_client()
-    rg, account = p["resource_group"], p["account"]
-    items = au.read_one_or_all(client.schedule, rg, account, p["name"])
-    links = assets.schedule_links(client, rg, account) if items else {}
+    client, items = assets.info_read(m, "schedule", "schedule", names={"runbook": "runbook"})
+    links = assets.schedule_links(client, p["resource_group"], p["account"]) if items else {}
     schedules = []
     for item in items:
         item_links = links.get((item.get("name") or "").lower(), [])
         if p["runbook"] and not any((link["name"] or "").lower() == p["runbook"].lower() for link in item_links):
             continue
         schedules.append(assets.schedule_facts(item, item_links))
-    schedules.sort(key=lambda f: (f.get("name") or "").lower())
-    return {"changed": False, "schedules": schedules}
+    return assets.info_result("schedules", schedules)
 
 
 def main():

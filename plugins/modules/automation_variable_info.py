@@ -14,11 +14,8 @@ version_added: 0.1.0
 description:
   - Lists the variables of an Automation account, or reads one. Plain values are decoded from Azure's JSON text;
     encrypted values cannot be read and are returned as V(null).
-options:
-  name:
-    description: Read only this variable. Without it, every variable is listed.
-    type: str
 extends_documentation_fragment:
+  - m365.exo_automation.info.account_objects
   - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
@@ -95,23 +92,14 @@ variables:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 
-ARGSPEC = au.account_argspec()
-ARGSPEC.update(
-    name=dict(type="str"),
-)
+ARGSPEC = assets.info_argspec()
 
 
 def run_module(m):
-    p = m.params
-    au.check_account_options(p)
-    client = m.automation_client()
-    rg, account = p["resource_group"], p["account"]
-    items = au.read_one_or_all(client.variable, rg, account, p["name"])
-    variables = sorted((assets.variable_facts(item) for item in items), key=lambda f: (f.get("name") or "").lower())
-    return {"changed": False, "variables": variables}
+    _client, items = assets.info_read(m, "variable", "variable")
+    return assets.info_result("variables", [assets.variable_facts(item) for item in items])
 
 
 def main():

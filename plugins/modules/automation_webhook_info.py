@@ -15,13 +15,13 @@ description:
   - Lists the webhooks of an Automation account, or reads one, with their runbook, expiry time and parameters.
   - Azure never shows a webhook's URI after its creation, so none is returned.
 options:
-  name:
-    description: Read only this webhook. Without it, every webhook is listed.
-    type: str
   runbook:
-    description: List only the webhooks of this runbook.
+    description:
+      - List only the webhooks of this runbook.
+      - A name that breaks the naming rules for runbooks is an error, before any request.
     type: str
 extends_documentation_fragment:
+  - m365.exo_automation.info.account_objects
   - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
@@ -119,28 +119,19 @@ webhooks:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 
-ARGSPEC = au.account_argspec()
-ARGSPEC.update(
-    name=dict(type="str"),
-    runbook=dict(type="str"),
-)
+ARGSPEC = assets.info_argspec(runbook=dict(type="str"))
 
 
 def run_module(m):
     p = m.params
-    au.check_account_options(p)
-    client = m.automation_client()
-    rg, account = p["resource_group"], p["account"]
-    items = au.read_one_or_all(client.webhook, rg, account, p["name"])
+    _client, items = assets.info_read(m, "webhook", "webhook", names={"runbook": "runbook"})
     now = assets.utcnow()
     webhooks = [assets.webhook_facts(item, now) for item in items]
     if p["runbook"]:
         webhooks = [w for w in webhooks if (w["runbook"] or "").lower() == p["runbook"].lower()]
-    webhooks.sort(key=lambda f: (f.get("name") or "").lower())
-    return {"changed": False, "webhooks": webhooks}
+    return assets.info_result("webhooks", webhooks)
 
 
 def main():

@@ -15,15 +15,13 @@ description:
   - Lists the runbooks of an Automation account, or reads one, optionally with their published and draft
     content.
 options:
-  name:
-    description: Read only this runbook. Without it, every runbook is listed.
-    type: str
   include_content:
     description: Also read the published content and the draft content of each runbook (one or two requests per
       runbook).
     type: bool
     default: false
 extends_documentation_fragment:
+  - m365.exo_automation.info.account_objects
   - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
@@ -148,29 +146,22 @@ runbooks:
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 
-ARGSPEC = au.account_argspec()
-ARGSPEC.update(
-    name=dict(type="str"),
-    include_content=dict(type="bool", default=False),
-)
+ARGSPEC = assets.info_argspec(include_content=dict(type="bool", default=False))
 
 
 def run_module(m):
     p = m.params
-    au.check_account_options(p)
-    client = m.automation_client()
-    rg, account = p["resource_group"], p["account"]
-    items = au.read_one_or_all(client.runbook, rg, account, p["name"])
+    client, items = assets.info_read(m, "runbook", "runbook")
     runbooks = []
     for item in items:
         if p["include_content"]:
-            published, draft = au.runbook_contents(client, rg, account, item.get("name"), item)
+            published, draft = au.runbook_contents(client, p["resource_group"], p["account"], item.get("name"), item)
             runbooks.append(au.runbook_facts(item, content=published, draft=draft, include_content=True))
         else:
             runbooks.append(au.runbook_facts(item))
-    runbooks.sort(key=lambda f: (f.get("name") or "").lower())
-    return {"changed": False, "runbooks": runbooks}
+    return assets.info_result("runbooks", runbooks)
 
 
 def main():

@@ -153,18 +153,12 @@ diff:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import arm, flow
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import (
     IDENTITY_TYPE,
     identity_diffable,
     identity_facts,
-    desired_location,
-)
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
-    check_name,
-    check_tags,
-    resource_id,
 )
 
 ARGSPEC = dict(
@@ -177,40 +171,22 @@ ARGSPEC = dict(
 )
 
 
-class UserAssignedIdentity(flow.Resource):
+class UserAssignedIdentity(flow.GroupResource):
     result_key = "identity"
+    kind = "user_assigned_identity"
+    what = "identity"
+    arm_type = IDENTITY_TYPE
+    sdk = ("msi", "user_assigned_identities")
+    facts = staticmethod(identity_facts)
+    diffable = staticmethod(identity_diffable)
 
-    def __init__(self, m):
-        super(UserAssignedIdentity, self).__init__(m)
-        self.rg = check_name("resource_group", self.params["resource_group"], "resource_group")
-        self.name = check_name("user_assigned_identity", self.params["name"])
-        self.client = m.msi_client()
+    def plan_create(self, desired):
+        after = {"id": self.resource_id(), "name": self.name, "location": desired["location"],
+                 "tags": desired["tags"] or {},
+                 "properties": {"principalId": None, "clientId": None, "tenantId": self.m.tenant_id()}}
+        return flow.Plan(flow.CREATE, after, {"location": desired["location"], "tags": desired["tags"] or {}})
 
-    def read(self):
-        return arm.to_dict(arm.get_or_none(self.client.user_assigned_identities.get, self.rg, self.name))
-
-    def facts(self, obj):
-        return identity_facts(obj)
-
-    def diffable(self, facts):
-        return identity_diffable(facts)
-
-    def desired(self, current):
-        p = self.params
-        if p["state"] == "absent":
-            return None
-        location = desired_location(self.m, self.rg, current, p["location"], "identity", self.name)
-        tags = check_tags(p["tags"])
-        return {"location": location, "tags": tags}
-
-    def plan(self, current, desired):
-        if desired is None:
-            return flow.Plan(flow.DELETE) if current is not None else flow.Plan()
-        if current is None:
-            after = {"id": resource_id(self.m.subscription_id(), self.rg, IDENTITY_TYPE, self.name),
-                     "name": self.name, "location": desired["location"], "tags": desired["tags"] or {},
-                     "properties": {"principalId": None, "clientId": None, "tenantId": self.m.tenant_id()}}
-            return flow.Plan(flow.CREATE, after, {"location": desired["location"], "tags": desired["tags"] or {}})
+    def plan_update(self, current, desired):
         changed, new_tags = tags_update(current.get("tags"), desired["tags"], self.params["purge_tags"])
         if not changed:
             return flow.Plan()
@@ -219,7 +195,7 @@ class UserAssignedIdentity(flow.Resource):
     def apply(self, plan):
         from azure.mgmt.msi.models import Identity, IdentityUpdate
 
-        identities = self.client.user_assigned_identities
+        identities = self.operations()
         if plan.action == flow.CREATE:
             identities.create_or_update(self.rg, self.name, Identity(**plan.body))
         elif plan.action == flow.UPDATE:

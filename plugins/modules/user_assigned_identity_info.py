@@ -14,20 +14,8 @@ version_added: 0.1.0
 description:
   - Returns one user-assigned managed identity, those of a resource group, or those of the subscription, with
     their principal and client ids.
-options:
-  resource_group:
-    description:
-      - Only identities in this resource group. Required with O(name).
-    type: str
-  name:
-    description:
-      - Only the identity with this name. A missing identity gives an empty list, not an error.
-    type: str
-  tags:
-    description:
-      - Only identities that carry all of these tags with these values.
-    type: dict
 extends_documentation_fragment:
+  - m365.exo_automation.info
   - m365.exo_automation.auth
   - m365.exo_automation.auth.msi
   - m365.exo_automation.attributes.info_module
@@ -117,37 +105,20 @@ identities:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import arm
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name
-from ansible_collections.m365.exo_automation.plugins.module_utils.resources import (
-    identity_facts as facts,
-    tags_match,
-)
+from ansible_collections.m365.exo_automation.plugins.module_utils import resources
 
-ARGSPEC = dict(
-    resource_group=dict(type="str"),
-    name=dict(type="str"),
-    tags=dict(type="dict"),
-)
+ARGSPEC = resources.info_argspec()
 
 
 def run_module(m):
-    p = m.params
-    client = m.msi_client()
-    if p["resource_group"]:
-        check_name("resource_group", p["resource_group"], "resource_group")
-    if p["name"]:
-        check_name("user_assigned_identity", p["name"])
-    items = arm.read_scope(client.user_assigned_identities, "list_by_subscription", p["resource_group"], p["name"])
-    identities = [facts(i) for i in items]
-    identities = [i for i in identities if tags_match(i["tags"], p["tags"])]
-    identities.sort(key=lambda i: (i["id"] or "").lower())
+    identities = resources.list_resources(m, "msi", "user_assigned_identities", "list_by_subscription",
+                                          "user_assigned_identity", resources.identity_facts)
     return {"changed": False, "identities": identities}
 
 
 def main():
     ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
-              required_by={"name": "resource_group"}).run(run_module)
+              required_by=resources.INFO_REQUIRED_BY).run(run_module)
 
 
 if __name__ == "__main__":
