@@ -31,12 +31,12 @@ SHELLCHECK ?= /usr/bin/shellcheck
 TIMES := .build/test-times.txt
 
 # The checks `make test` runs, in order. Each is also a target of its own.
-TEST_STEPS := units units-2.16 test-emulator test-contract test-tooling sanity sanity-2.16 lint integration docs-check \
-              changelog build
+TEST_STEPS := units units-2.16 test-emulator test-contract test-tooling reliability sanity sanity-2.16 lint integration \
+              docs-check changelog build
 # Steps that `make test` starts in the background at once, each in a copy of the tree of its own
 # (.build/<step>), and whose output it prints at their place in TEST_STEPS. ansible-test sanity is long and
 # mostly single-threaded, so on two cores it overlaps well with the other steps.
-BACKGROUND_STEPS ?= sanity sanity-2.16
+BACKGROUND_STEPS ?= sanity sanity-2.16 reliability
 
 .PHONY: help venv venv-importer demo bench clean test $(TEST_STEPS) test-units test-integration \
         pip-bootstrap chromium shellcheck system-deps
@@ -47,7 +47,8 @@ help:
 	@echo "make units         ansible-test units with coverage of plugins/ (fails under $(COVERAGE_FAIL_UNDER)% of lines)"
 	@echo "make test-emulator pytest tests/emulator_tests"
 	@echo "make test-contract pytest tests/contract"
-	@echo "make test-tooling  pytest tests/tooling (pip bootstrap, coverage gate, galaxy check)"
+	@echo "make test-tooling  pytest tests/tooling (pip bootstrap, coverage gate, galaxy check, AWX runner)"
+	@echo "make reliability   faults, deadlines, bad input, check mode against the emulator (docs/reliability.md)"
 	@echo "make sanity        ansible-test sanity, every test, Python 3.11"
 	@echo "make units-2.16 | sanity-2.16   the same on ansible-core 2.16 (.venv-2.16)"
 	@echo "make lint          ansible-lint --offline --profile production"
@@ -89,6 +90,10 @@ test-contract: venv
 
 test-tooling: venv venv-importer
 	$(PY) -m pytest -q -p no:cacheprovider tests/tooling
+
+# Faults, deadlines, bad input and check mode against the emulator; writes its figures to docs/reliability.md.
+reliability: venv
+	$(PY) -m pytest -q -p no:cacheprovider tests/reliability
 
 # The sanity tests that need a virtual environment of their own bootstrap pip with a script ansible-test
 # downloads from a host CI cannot reach; tests/utils/get_pip.py stands in for it (see that file).

@@ -266,6 +266,9 @@ class RunbookJob(flow.Resource):
         p = self.params
         au.check_account_options(p)
         self.rg, self.account, self.runbook = p["resource_group"], p["account"], p["runbook"]
+        if not au.RUNBOOK_NAME_RE.match(self.runbook or ""):
+            raise ModuleError("runbook '%s' is not a valid runbook name: up to 63 letters, digits, hyphens and "
+                              "underscores, starting with a letter" % self.runbook, option="runbook")
         if p["timeout"] is not None and p["timeout"] < 0:
             raise ModuleError("timeout must be 0 or more seconds", option="timeout")
         self.parameters = au.job_parameters(p["parameters"])

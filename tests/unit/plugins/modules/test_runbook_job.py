@@ -240,3 +240,11 @@ def test_a_runbook_that_declares_no_parameter_takes_none(monkeypatch, fake):
         assert "runbook No-Params has no parameter Mailbox; it takes no parameters" in result["msg"]
     assert fake.writes == []
     assert run(monkeypatch, runbook="No-Params")["changed"] is True
+
+
+def test_a_runbook_name_azure_would_refuse_fails_in_check_mode_too(monkeypatch, fake):
+    for check_mode in (False, True):
+        result = run(monkeypatch, check_mode, runbook="bad name!")
+        assert result["failed"] and result["option"] == "runbook"
+        assert "not a valid runbook name" in result["msg"]
+    assert fake.writes == []

@@ -1,0 +1,311 @@
+"""Reliability suite: the collection's modules, run as Ansible runs them (``ansible localhost -m``), against the
+emulator under faults and bad input. Its figures are written to ``docs/reliability.md`` when the suite ends.
+
+* **Transient faults are survived**: for each place a request can fail (ARM read, ARM write, ARM long-running
+  operation poll, Graph read, Graph write, token endpoint) and each transient answer (a 429 storm, 500, 502, 503,
+  504), the task succeeds and leaves the end state a clean run leaves.
+* **Persistent faults fail within the task's deadline**, naming the call.
+* **Bad input writes nothing**: a table of bad options over every managing module; each fails naming the option,
+  and the emulator's request log holds no write.
+* **Check mode writes nothing**: after a converge, the modules in check mode send no write.
+
+Secrets at ``-vvv`` and in AWX job events are covered by ``tests/tooling/test_awx_runner.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORT = ROOT / "docs" / "reliability.md"
+EXO_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+RG, ACCOUNT, LOCATION = "rg-reliability", "aa-reliability", "westeurope"
+TRANSIENT = [
+    ("429 storm", dict(status=429, times=4, retry_after_s=1)),
+    ("500", dict(status=500, times=1)),
+    ("502", dict(status=502, times=1)),
+    ("503", dict(status=503, times=1)),
+    ("504", dict(status=504, times=1)),
+]
+RECORDS = {"faults": [], "persistent": [], "bad_input": [], "check_mode": []}
+
+
+def collections_path():
+    if os.environ.get("ANSIBLE_COLLECTIONS_PATH"):
+        return os.environ["ANSIBLE_COLLECTIONS_PATH"]
+    if ROOT.parent.parent.name == "ansible_collections":
+        return str(ROOT.parent.parent.parent)
+    return str(ROOT / ".collections")
+
+
+@pytest.fixture(scope="session")
+def ansible_env(emulator_process, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ansible")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "ANSIBLE_"))}
+    env.update(emulator_process.env)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+        "ANSIBLE_STDOUT_CALLBACK": "default",
+        "ANSIBLE_LOCAL_TEMP": str(tmp / "local"),
+        "ANSIBLE_REMOTE_TEMP": str(tmp / "remote"),
+        "ANSIBLE_HOME": str(tmp / "home"),
+        "ANSIBLE_DEPRECATION_WARNINGS": "0",
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+    })
+    return env
+
+
+def run(env, module, args, check=False):
+    """``ansible localhost -m m365.exo_automation.<module>``: ``(result, seconds)``."""
+    cmd = [str(Path(sys.executable).parent / "ansible"), "localhost", "-m", "m365.exo_automation." + module,
+           "-a", json.dumps(args)]
+    if check:
+        cmd.append("--check")
+    started = time.monotonic()
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
+    seconds = time.monotonic() - started
+    try:  # "localhost | SUCCESS => {...}" / "localhost | FAILED! => {...}"
+        start = out.stdout.index("localhost | ")
+        text = out.stdout[out.stdout.index(" => ", start) + 4:]
+        result = json.JSONDecoder().raw_decode(text.lstrip())[0]
+        status = out.stdout[start + len("localhost | "):out.stdout.index(" => ", start)]
+        result["failed"] = result.get("failed") or status.startswith(("FAILED", "UNREACHABLE"))
+    except ValueError:
+        raise AssertionError("no result from %s:\n%s\n%s" % (module, out.stdout[-2000:], out.stderr[-2000:]))
+    return result, seconds
+
+
+def ok(env, module, args, check=False):
+    result, _seconds = run(env, module, args, check)
+    assert not result.get("failed"), (module, result.get("msg"))
+    return result
+
+
+@pytest.fixture
+def account(emulator, ansible_env):
+    """A fresh tenant holding the resource group and the Automation account (no waits)."""
+    emulator.reset(replication_delay_s=0, module_import_s=0, job_run_s=0)
+    ok(ansible_env, "resource_group", {"name": RG, "location": LOCATION})
+    ok(ansible_env, "automation_account", {"resource_group": RG, "name": ACCOUNT, "location": LOCATION,
+                                           "identity": {"type": "system"}})
+    emulator.clear_requests()
+    return emulator
+
+
+def writes(emulator):
+    """Logged ARM and Graph requests that change state (token requests are POSTs that change nothing)."""
+    return [r for r in emulator.writes() if r["api"] in ("arm", "graph")]
+
+
+# Each place a request can fail: (name, method, path regex, task, what the clean end state is)
+def _rg_read(env, emu, n):
+    return "resource_group", {"name": RG, "location": LOCATION}
+
+
+def _rg_write(env, emu, n):
+    return "resource_group", {"name": "rg-write-%d" % n, "location": LOCATION}
+
+
+def _runbook_publish(env, emu, n):
+    return "runbook", {"resource_group": RG, "account": ACCOUNT, "name": "Poll-%d" % n,
+                       "content": "Write-Output 'poll %d'\n" % n}
+
+
+def _graph_read(env, emu, n):
+    return "service_principal_info", {"app_id": EXO_APP_ID}
+
+
+def _graph_write(env, emu, n):
+    # a tenant that lacks Office 365 Exchange Online: the task creates its service principal
+    emu.call("DELETE", "/_emulator/requests")
+    sps = [sp for sp in emu.state()["graph"].get("servicePrincipals", {}).values() if sp.get("appId") == EXO_APP_ID]
+    if sps:
+        ok(env, "service_principal", {"app_id": EXO_APP_ID, "state": "absent"})
+    return "service_principal", {"app_id": EXO_APP_ID}
+
+
+def _token(env, emu, n):
+    return "resource_group", {"name": RG, "location": LOCATION}
+
+
+PLACES = [
+    ("ARM read", "GET", r"(?i)/resourcegroups/rg-reliability$", _rg_read),
+    ("ARM write", "PUT", r"(?i)/resourcegroups/rg-write-", _rg_write),
+    ("ARM operation poll", "GET", r"/operationStatuses/", _runbook_publish),
+    ("Graph read", "GET", r"^/v1\.0/servicePrincipals$", _graph_read),
+    ("Graph write", "POST", r"^/v1\.0/servicePrincipals$", _graph_write),
+    ("token", "POST", r"/oauth2/v2\.0/token$", _token),
+]
+
+
+def end_state_clean(emu, place, args):
+    state = emu.state()
+    arm = state["arm"]
+    if place == "ARM write":
+        return sum(1 for rid in arm if rid.lower().endswith("/resourcegroups/" + args["name"])) == 1
+    if place == "ARM operation poll":
+        runbook = [v for rid, v in arm.items() if rid.lower().endswith("/runbooks/" + args["name"].lower())]
+        return len(runbook) == 1 and runbook[0]["properties"]["state"] == "Published"
+    if place == "Graph write":
+        return sum(1 for sp in state["graph"]["servicePrincipals"].values() if sp.get("appId") == EXO_APP_ID) == 1
+    return True
+
+
+@pytest.mark.parametrize("place,method,regex,task", PLACES, ids=[p[0] for p in PLACES])
+def test_transient_faults_are_survived_with_a_clean_end_state(account, ansible_env, place, method, regex, task):
+    for n, (label, fault) in enumerate(TRANSIENT):
+        module, args = task(ansible_env, account, n)
+        account.clear_faults()
+        account.add_fault(method=method, path_regex=regex, **fault)
+        result, seconds = run(ansible_env, module, args)
+        left = [f for f in account.call("GET", "/_emulator/faults") if f["times"] > 0]
+        account.clear_faults()
+        survived = not result.get("failed")
+        clean = survived and end_state_clean(account, place, args)
+        RECORDS["faults"].append((place, label, fault["times"], survived and clean, seconds))
+        assert survived, (place, label, result.get("msg"))
+        assert clean, (place, label, "end state is not the one a clean run leaves")
+        assert not left, (place, label, "the fault was never hit: the test did not test it")
+
+
+PERSISTENT = [
+    ("ARM read, 503 every time", "resource_group", {"name": RG, "location": LOCATION, "timeout": 10},
+     dict(method="GET", path_regex=r"(?i)/resourcegroups/rg-reliability$", status=503, times=1000), 10),
+    ("ARM read, Retry-After 120 s", "resource_group", {"name": RG, "location": LOCATION, "timeout": 60},
+     dict(method="GET", path_regex=r"(?i)/resourcegroups/rg-reliability$", status=429, times=1000,
+          retry_after_s=120), 60),
+    ("ARM read, no answer for 20 s", "resource_group", {"name": RG, "location": LOCATION, "timeout": 10},
+     dict(method="GET", path_regex=r"(?i)/resourcegroups/rg-reliability$", status=0, times=1000,
+          delay_ms=20000), 10),
+]
+
+
+@pytest.mark.parametrize("label,module,args,fault,deadline", PERSISTENT, ids=[p[0] for p in PERSISTENT])
+def test_persistent_faults_fail_within_the_deadline(account, ansible_env, label, module, args, fault, deadline):
+    account.add_fault(**fault)
+    result, seconds = run(ansible_env, module, args)
+    account.clear_faults()
+    RECORDS["persistent"].append((label, deadline, seconds, bool(result.get("failed"))))
+    assert result.get("failed"), label
+    assert seconds < deadline + 15, (label, seconds)
+    assert "/resourcegroups/rg-reliability" in result["msg"].lower(), result["msg"]
+
+
+# (module, args, the option the error must name)
+BAD_INPUT = [
+    ("resource_group", {"name": "rg bad/name", "location": LOCATION}, "name"),
+    ("user_assigned_identity", {"resource_group": RG, "name": "id bad/name", "location": LOCATION}, "name"),
+    ("automation_account", {"resource_group": RG, "name": "a", "location": LOCATION}, "name"),
+    ("automation_account", {"resource_group": RG, "name": ACCOUNT, "location": LOCATION,
+                            "identity": {"type": "user", "user_assigned_identities": ["/subscriptions/x/resourceGroups/y"]}},
+     "identity"),
+    ("automation_module", {"resource_group": RG, "account": ACCOUNT, "name": "ExchangeOnlineManagement",
+                           "version": "v3"}, "version"),
+    ("runtime_environment", {"resource_group": RG, "account": ACCOUNT, "name": "bad name!",
+                             "runtime_version": "7.4"}, "name"),
+    ("runbook", {"resource_group": RG, "account": ACCOUNT, "name": "Empty", "content": "  \n"}, "content"),
+    ("runbook", {"resource_group": RG, "account": ACCOUNT, "name": "bad name!", "content": "Write-Output 1"}, "name"),
+    ("runbook_job", {"resource_group": RG, "account": ACCOUNT, "runbook": "bad name!"}, "runbook"),
+    ("automation_variable", {"resource_group": RG, "account": ACCOUNT, "name": "a/b", "value": "x"}, "name"),
+    ("automation_schedule", {"resource_group": RG, "account": ACCOUNT, "name": "Daily", "frequency": "Day",
+                             "interval": 1, "start_time": "2000-01-01T00:00:00Z"}, "start_time"),
+    ("automation_webhook", {"resource_group": RG, "account": ACCOUNT, "name": "hook", "runbook": "Missing",
+                            "expiry_time": "2000-01-01T00:00:00Z"}, "expiry_time"),
+    ("service_principal", {"app_id": "not-a-guid"}, "app_id"),
+    ("app_role_assignment", {"principal": "not-a-guid", "resource": EXO_APP_ID,
+                             "app_roles": ["Exchange.ManageAsApp"]}, "principal"),
+    ("app_role_assignment", {"principal": "00000000-0000-0000-0000-000000000001", "resource": EXO_APP_ID,
+                             "app_roles": ["Exchange.ManageAsApp"], "principal_wait_timeout": -1},
+     "principal_wait_timeout"),
+    ("directory_role_assignment", {"principal": "00000000-0000-0000-0000-000000000001",
+                                   "roles": ["No Such Role"]}, "roles"),
+    ("directory_role_assignment", {"principal": "00000000-0000-0000-0000-000000000001",
+                                   "roles": ["Exchange Administrator"], "directory_scope_id": "tenant"},
+     "directory_scope_id"),
+]
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["run", "check mode"])
+def test_bad_input_fails_naming_the_option_and_writes_nothing(account, ansible_env, check):
+    failures = []
+    for module, args, option in BAD_INPUT:
+        account.clear_requests()
+        result, _seconds = run(ansible_env, module, args, check=check)
+        written = writes(account)
+        named = result.get("failed") and (result.get("option") == option or option in (result.get("msg") or ""))
+        if not check:
+            RECORDS["bad_input"].append((module, option, bool(named), len(written)))
+        if not named or written:
+            failures.append((module, option, result.get("msg"), written))
+    assert not failures
+
+
+def test_check_mode_after_a_converge_writes_nothing(account, ansible_env):
+    tasks = [
+        ("resource_group", {"name": RG, "location": LOCATION}),
+        ("automation_account", {"resource_group": RG, "name": ACCOUNT, "location": LOCATION,
+                                "identity": {"type": "system"}}),
+        ("runbook", {"resource_group": RG, "account": ACCOUNT, "name": "Audit-Me", "content": "Write-Output 1\n"}),
+        ("automation_variable", {"resource_group": RG, "account": ACCOUNT, "name": "Org", "value": "contoso"}),
+        ("automation_module", {"resource_group": RG, "account": ACCOUNT, "name": "ExchangeOnlineManagement"}),
+    ]
+    for module, args in tasks:
+        ok(ansible_env, module, args)
+    changed_args = [(m, dict(a)) for m, a in tasks]
+    changed_args[2][1]["content"] = "Write-Output 2\n"     # would change
+    changed_args[3][1]["value"] = "fabrikam"               # would change
+    account.clear_requests()
+    predicted = [ok(ansible_env, m, a, check=True).get("changed") for m, a in changed_args]
+    written = writes(account)
+    RECORDS["check_mode"].append((len(tasks), sum(1 for p in predicted if p), len(written)))
+    assert predicted == [False, False, True, True, False]
+    assert written == []
+
+
+def pytest_sessionfinish_report():
+    lines = ["# Reliability figures", "",
+             "Written by the reliability suite (`make reliability`, part of `make test`) on %s, against the "
+             "emulator. Each row is one module run (`ansible localhost -m`)." % time.strftime("%Y-%m-%d"), ""]
+    if RECORDS["faults"]:
+        lines += ["## Transient faults", "",
+                  "The fault is injected on the named requests for the number of answers shown; the task must",
+                  "succeed and leave the end state of a clean run (one object, published, no duplicate).", "",
+                  "| where | answer | times | survived, clean end state | seconds |", "| --- | --- | --- | --- | --- |"]
+        lines += ["| %s | %s | %d | %s | %.1f |" % (p, lbl, t, "yes" if s else "**no**", sec)
+                  for p, lbl, t, s, sec in RECORDS["faults"]]
+        lines.append("")
+    if RECORDS["persistent"]:
+        lines += ["## Persistent faults", "", "The task must fail, naming the call, within its `timeout`.", "",
+                  "| fault | timeout (s) | failed after (s) |", "| --- | --- | --- |"]
+        lines += ["| %s | %d | %.1f |" % (lbl, d, sec) for lbl, d, sec, _f in RECORDS["persistent"]]
+        lines.append("")
+    if RECORDS["bad_input"]:
+        lines += ["## Bad input", "", "Each fails before anything is written, naming the option (also in check mode).",
+                  "", "| module | option | named | writes |", "| --- | --- | --- | --- |"]
+        lines += ["| %s | %s | %s | %d |" % (m, o, "yes" if n else "**no**", w) for m, o, n, w in RECORDS["bad_input"]]
+        lines.append("")
+    if RECORDS["check_mode"]:
+        tasks, changes, writes = RECORDS["check_mode"][-1]
+        lines += ["## Check mode", "", "After a converge of %d tasks, the same tasks in check mode with two changed "
+                  "options predicted %d changes and sent %d writes." % (tasks, changes, writes), ""]
+    lines += ["Secrets (client secret, certificate password, encrypted values, webhook URI, SAS tokens, bearer",
+              "tokens) at `-vvv` and in AWX job events: `tests/tooling/test_awx_runner.py` and the unit tests of",
+              "`automation_variable`, `automation_module`, `runtime_environment` and the `automation_webhook` action.",
+              ""]
+    REPORT.write_text("\n".join(lines))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def write_report():
+    yield
+    if any(RECORDS.values()):
+        pytest_sessionfinish_report()
