@@ -10,6 +10,10 @@ Helpers for the other ARM modules:
   ``delete_tree(emu, resource_id)`` (a resource and everything below it, releasing managed identities),
   ``validate_tags(tags)``.
 
+Resource providers (``/subscriptions/{s}/providers[/{namespace}]``, ``register``/``unregister``, the tenant-level
+``/providers[/{namespace}]``) are answered from :func:`provider_catalogue`, the namespaces and resource types this
+emulator implements with the api-versions their routes accept.
+
 Resources live in ``emu.arm()`` under their lower-cased id, holding exactly the JSON a GET returns; keys that start
 with ``_`` are private bookkeeping and are stripped by :func:`public`.
 """
@@ -511,3 +515,147 @@ def list_resources_in_group(req):
 @route("arm", "GET", SUB + r"/resources", api_versions=RESOURCES_API_VERSIONS)
 def list_resources_in_subscription(req):
     return _resources(req)
+
+
+# -- resource providers ----------------------------------------------------------------------------------
+# The providers routes also take the oldest Microsoft.Resources versions: azure.azcollection's azure_rm_resource
+# reads a provider with api-version 2015-01-01 to pick the api-version of a resource.
+PROVIDERS_API_VERSIONS = RESOURCES_API_VERSIONS + ("2014-04-01-preview", "2015-01-01")
+
+# Microsoft.ManagedIdentity api-versions (the emulator's identity routes accept any).
+MSI_API_VERSIONS = ("2015-08-31-preview", "2018-11-30", "2021-09-30-preview", "2022-01-31-preview", "2023-01-31",
+                    "2023-07-31-preview", "2024-11-30", "2026-05-31")
+MSI_FIC_API_VERSIONS = ("2022-01-31-preview", "2023-01-31", "2023-07-31-preview", "2024-11-30", "2026-05-31")
+TRACKED = "SupportsTags, SupportsLocation"
+
+
+def _newest_first(versions):
+    return sorted(set(versions), reverse=True)
+
+
+def provider_catalogue():
+    """The namespaces this emulator serves: canonical namespace -> [(resource type, api-versions, capabilities,
+    regional)]. The api-versions are exactly those the emulator's routes accept."""
+    from . import automation, automation_modules
+
+    account = automation.API_VERSIONS
+    content = automation_modules.AUTOMATION_API_VERSIONS
+    runtime = automation_modules.RUNTIME_API_VERSIONS
+    return {
+        "Microsoft.Automation": [
+            ("automationAccounts", account, TRACKED, True),
+            ("automationAccounts/modules", content, "None", True),
+            ("automationAccounts/runbooks", content, TRACKED, True),
+            ("automationAccounts/jobs", content, "None", True),
+            ("automationAccounts/schedules", content, "None", True),
+            ("automationAccounts/jobSchedules", content, "None", True),
+            ("automationAccounts/webhooks", content, "None", True),
+            ("automationAccounts/variables", content, "None", True),
+            ("automationAccounts/runtimeEnvironments", runtime, TRACKED, True),
+            ("automationAccounts/runtimeEnvironments/packages", runtime, "None", True),
+        ],
+        "Microsoft.ManagedIdentity": [
+            ("userAssignedIdentities", MSI_API_VERSIONS, TRACKED, True),
+            ("userAssignedIdentities/federatedIdentityCredentials", MSI_FIC_API_VERSIONS, "None", True),
+            ("Identities", MSI_API_VERSIONS, "None", False),
+            ("operations", MSI_API_VERSIONS, "None", False),
+        ],
+        "Microsoft.Resources": [
+            ("resourceGroups", RESOURCES_API_VERSIONS, "SupportsLocation", True),
+            ("subscriptions", RESOURCES_API_VERSIONS, "None", False),
+            ("subscriptions/resourceGroups", RESOURCES_API_VERSIONS, "SupportsLocation", True),
+            ("subscriptions/resources", RESOURCES_API_VERSIONS, "None", False),
+            ("subscriptions/resourcegroups/resources", RESOURCES_API_VERSIONS, "None", False),
+            ("subscriptions/locations", RESOURCES_API_VERSIONS, "None", False),
+            ("subscriptions/providers", PROVIDERS_API_VERSIONS, "None", False),
+            ("subscriptions/operationresults", RESOURCES_API_VERSIONS, "None", False),
+            ("providers", PROVIDERS_API_VERSIONS, "None", False),
+        ],
+    }
+
+
+def _canonical_namespace(namespace):
+    """The served namespace spelled as ARM spells it, or ARM's 404 ``InvalidResourceNamespace``."""
+    for name in provider_catalogue():
+        if name.lower() == (namespace or "").lower():
+            return name
+    arm_error(404, "InvalidResourceNamespace", f"The resource namespace '{namespace}' is invalid.")
+
+
+def _registration_state(emu, namespace):
+    """``Registered`` (every namespace starts registered) or ``Unregistered`` after an unregister call."""
+    states = emu.state.setdefault("provider_registrations", {})
+    return states.get(namespace.lower(), "Registered")
+
+
+def _provider(emu, namespace, subscription=True):
+    locations = [REGIONS[r][0] for r in sorted(REGIONS)]
+    types = []
+    for rtype, versions, capabilities, regional in provider_catalogue()[namespace]:
+        types.append({
+            "resourceType": rtype,
+            "locations": list(locations) if regional else [],
+            "apiVersions": _newest_first(versions),
+            "capabilities": capabilities,
+        })
+    body = {"id": f"/subscriptions/{emu.subscription_id}/providers/{namespace}" if subscription
+            else f"/providers/{namespace}",
+            "namespace": namespace}
+    if subscription:
+        body["registrationState"] = _registration_state(emu, namespace)
+        body["registrationPolicy"] = "RegistrationRequired"
+    body["resourceTypes"] = types
+    return body
+
+
+@route("arm", "GET", SUB + r"/providers", api_versions=PROVIDERS_API_VERSIONS)
+def list_providers(req):
+    require_subscription(req.emu, req.params["sub"])
+    return 200, {"value": [_provider(req.emu, ns) for ns in sorted(provider_catalogue())]}
+
+
+@route("arm", "GET", SUB + r"/providers/(?P<ns>[^/]+)", api_versions=PROVIDERS_API_VERSIONS)
+def get_provider(req):
+    require_subscription(req.emu, req.params["sub"])
+    return 200, _provider(req.emu, _canonical_namespace(req.params["ns"]))
+
+
+@route("arm", "GET", SUB + r"/providers/(?P<ns>[^/]+)/resourceTypes", api_versions=PROVIDERS_API_VERSIONS)
+def list_provider_resource_types(req):
+    require_subscription(req.emu, req.params["sub"])
+    return 200, {"value": _provider(req.emu, _canonical_namespace(req.params["ns"]))["resourceTypes"]}
+
+
+def _change_registration(req, state, transitional):
+    """Register or unregister a namespace. A change answers its transitional state (``Registering`` /
+    ``Unregistering``) as ARM does; the next read shows the final one."""
+    emu = req.emu
+    require_subscription(emu, req.params["sub"])
+    namespace = _canonical_namespace(req.params["ns"])
+    with emu.lock:
+        before = _registration_state(emu, namespace)
+        emu.state.setdefault("provider_registrations", {})[namespace.lower()] = state
+        body = _provider(emu, namespace)
+    if before != state:
+        body["registrationState"] = transitional
+    return 200, body
+
+
+@route("arm", "POST", SUB + r"/providers/(?P<ns>[^/]+)/register", api_versions=PROVIDERS_API_VERSIONS)
+def register_provider(req):
+    return _change_registration(req, "Registered", "Registering")
+
+
+@route("arm", "POST", SUB + r"/providers/(?P<ns>[^/]+)/unregister", api_versions=PROVIDERS_API_VERSIONS)
+def unregister_provider(req):
+    return _change_registration(req, "Unregistered", "Unregistering")
+
+
+@route("arm", "GET", r"/providers", api_versions=PROVIDERS_API_VERSIONS)
+def list_providers_at_tenant(req):
+    return 200, {"value": [_provider(req.emu, ns, subscription=False) for ns in sorted(provider_catalogue())]}
+
+
+@route("arm", "GET", r"/providers/(?P<ns>[^/]+)", api_versions=PROVIDERS_API_VERSIONS)
+def get_provider_at_tenant(req):
+    return 200, _provider(req.emu, _canonical_namespace(req.params["ns"]), subscription=False)

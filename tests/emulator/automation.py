@@ -346,3 +346,95 @@ def list_keys(req):
         account = get_account(req, req.params["sub"], req.params["rg"], req.params["account"])
         keys = account.setdefault("_keys", {"Primary": _new_key(), "Secondary": _new_key()})
         return 200, {"keys": [{"KeyName": k, "Permissions": "Full", "Value": keys[k]} for k in ("Primary", "Secondary")]}
+
+
+# -- statistics and usages ---------------------------------------------------------------------------------
+# The job counters Azure reports for an account, over the last seven days.
+STATISTICS_COUNTERS = ("New", "Activating", "Running", "Completed", "Failed")
+STATISTICS_DAYS = 7
+FREE_MINUTES = 500  # job run time included in the Free SKU each month
+
+
+def _jobs_refreshed(emu, account):
+    """Every job of the account with its status brought up to date: ``[(job record, properties)]``."""
+    from .automation_modules import list_children
+    from .runbooks import refresh_run
+
+    out = []
+    for rec in list_children(emu, account["id"], "jobs"):
+        out.append((rec, refresh_run(emu, account, rec, rec["properties"], rec["id"])))
+    return out
+
+
+def _run_minutes(emu, jobs, since):
+    """Minutes of job run time since ``since`` (a running job counts up to now)."""
+    from .automation_modules import parse_time
+
+    now = emu.now()
+    total = 0.0
+    for _rec, props in jobs:
+        start = parse_time(props.get("startTime"))
+        if start is None:
+            continue
+        end = parse_time(props.get("endTime")) or now
+        start = max(start, since)
+        if end > start:
+            total += (end - start) / 60.0
+    return round(total, 4)
+
+
+def _month_start(ts):
+    import datetime
+
+    dt = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc)
+    return dt.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+
+@route("arm", "GET", ACCOUNT + r"/statistics", api_versions=API_VERSIONS)
+def list_statistics(req):
+    """``StatisticsListResult``: the account's jobs by status (counters ``New``, ``Activating``, ``Running``,
+    ``Completed``, ``Failed``), counted over the jobs created in the last seven days."""
+    emu = req.emu
+    with emu.lock:
+        account = get_account(req, req.params["sub"], req.params["rg"], req.params["account"])
+        now = emu.now()
+        since = now - STATISTICS_DAYS * 86400
+        counts = dict.fromkeys(STATISTICS_COUNTERS, 0)
+        for rec, props in _jobs_refreshed(emu, account):
+            if rec["_run"]["created"] >= since and props.get("status") in counts:
+                counts[props["status"]] += 1
+        return 200, {"value": [{
+            "id": f"{account['id']}/statistics/{name}",
+            "counterProperty": name,
+            "counterValue": counts[name],
+            "startTime": _time(since),
+            "endTime": _time(now),
+        } for name in STATISTICS_COUNTERS]}
+
+
+@route("arm", "GET", ACCOUNT + r"/usages", api_versions=API_VERSIONS)
+def list_usages(req):
+    """``UsageListResult``: job run-time minutes this month of the account (``AccountUsage``) and of every account
+    of the subscription (``SubscriptionUsage``), and the DSC nodes (``DscAccountUsage``; always 0). A Free account
+    has 500 included minutes; Basic has no limit (-1)."""
+    emu, sub = req.emu, req.params["sub"]
+    with emu.lock:
+        account = get_account(req, sub, req.params["rg"], req.params["account"])
+        since = _month_start(emu.now())
+        mine = _run_minutes(emu, _jobs_refreshed(emu, account), since)
+        everyone = 0.0
+        for other in arm.list_resources(emu, sub, RESPONSE_TYPE):
+            everyone += _run_minutes(emu, _jobs_refreshed(emu, other), since)
+        free = (account["properties"].get("sku") or {}).get("name") == "Free"
+        limit = FREE_MINUTES if free else -1
+
+        def usage(name, unit, value, limit_value):
+            # the emulator never holds jobs back, so nothing is throttled
+            return {"name": {"value": name, "localizedValue": name}, "unit": unit, "currentValue": float(value),
+                    "limit": limit_value, "throttleStatus": "NotThrottled"}
+
+        return 200, {"value": [
+            usage("AccountUsage", "Minute", mine, limit),
+            usage("SubscriptionUsage", "Minute", round(everyone, 4), limit),
+            usage("DscAccountUsage", "Count", 0, -1),
+        ]}

@@ -12,10 +12,12 @@ Module and package imports are lazy: a PUT records when the import started, when
 ``Creating -> ContentDownloaded -> ContentValidated -> ModuleDataStored -> ActivitiesStored`` and then
 to ``Succeeded`` or ``Failed`` with ``properties.error`` like Azure's.
 
-A content link resolves when it is an https NuGet v2 package URL ending in ``/package/<Name>[/<version>]``
-(the PowerShell Gallery's ``https://www.powershellgallery.com/api/v2/package/<Name>/<version>`` among them)
-whose name is the module's. Everything else fails, as does a module named in the ``failing_modules``
-setting.
+An import succeeds or fails by what its content link points to (see ``feed.py``): a PowerShell Gallery link
+to a package of the built-in catalogue, a link to the emulator's own feed, or a URL registered with
+``POST /_emulator/packages``. A link that points to nothing fails with Azure's download error; a package
+without a module manifest (registered with ``"valid": false``), a package of another name than the module,
+or a module named in the ``failing_modules`` setting fails with Azure's "module structure was invalid". The
+version reported after the import is the package's (the newest one for a link without a version).
 
 Runtime environments: besides the ones users create, every account shows the system-generated
 ``PowerShell-5.1`` and ``PowerShell-7.2`` environments. The packages of ``PowerShell-5.1`` are the
@@ -26,8 +28,9 @@ import copy
 import datetime
 import hashlib
 import time
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
+from . import feed
 from .core import ApiError, route
 
 # Every api-version of Microsoft.Automation; runtime environments and packages exist only in the last two.
@@ -71,15 +74,6 @@ BUILTIN_MODULES = {
     "PowerShellGet": ("1.0.0.1", 28),
 }
 BUILTIN_CREATED = "2015-11-24T20:23:34.723+00:00"
-
-# Version reported when a gallery link names no version (the current one at the time of writing).
-LATEST_VERSIONS = {
-    "exchangeonlinemanagement": "3.7.2",
-    "packagemanagement": "1.4.8.1",
-    "powershellget": "2.2.5",
-    "az.accounts": "3.0.4",
-    "microsoft.graph.authentication": "2.25.0",
-}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -268,36 +262,28 @@ def _structure_error(name):
 
 
 def _download_error(name, uri):
+    """A link that points to nothing: Azure's error for module content it could not download (the HTTP 404 of the
+    download), followed by the link."""
     return {
         "code": "ModuleImportFailed",
-        "message": ("Orchestrator.Shared.AsyncModuleImport.ModuleImportException: An error occurred while downloading "
-                    f"the content of module {name} from '{uri}'. Verify that the content link is a direct link to a "
-                    "module package (.nupkg or .zip) that can be downloaded without authentication."),
+        "message": ("Orchestrator.Shared.AsyncModuleImport.ModuleImportException: Failure processing module import "
+                    "runbook while getting module content. Error: The remote server returned an error: (404) Not "
+                    f"Found.. Content link: '{uri}'."),
     }
 
 
 def resolve_content_link(emu, name, link):
     """What importing ``name`` from ``link`` ends with: ``(version, None)`` or ``(None, error)``."""
     uri = (link or {}).get("uri") if isinstance(link, dict) else None
-    if not isinstance(uri, str) or not uri.strip():
-        return None, _download_error(name, uri or "")
-    parts = urlsplit(uri.strip())
-    segments = [unquote(s) for s in parts.path.split("/") if s]
-    if parts.scheme.lower() != "https" or not parts.netloc:
-        return None, _download_error(name, uri)
-    lowered = [s.lower() for s in segments]
-    if "package" not in lowered:
-        return None, _download_error(name, uri)
-    idx = len(lowered) - 1 - lowered[::-1].index("package")
-    tail = segments[idx + 1:]
-    if len(tail) not in (1, 2):
-        return None, _download_error(name, uri)
-    link_name = tail[0]
     failing = {str(n).lower() for n in (emu.settings.get("failing_modules") or [])}
-    if link_name.lower() != name.lower() or name.lower() in failing:
+    if name.lower() in failing:
         return None, _structure_error(name)
-    version = tail[1] if len(tail) == 2 else (link.get("version") or LATEST_VERSIONS.get(name.lower()) or "1.0.0")
-    return version, None
+    pkg = feed.resolve(emu, uri)
+    if pkg is None:
+        return None, _download_error(name, uri or "")
+    if not pkg.get("valid", True) or pkg["name"].lower() != name.lower():
+        return None, _structure_error(name)
+    return pkg["version"], None
 
 
 def _touch(rec, ts):
