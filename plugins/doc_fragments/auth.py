@@ -81,7 +81,9 @@ options:
     type: path
   cloud:
     description:
-      - The Azure cloud; sets the ARM, Graph and login endpoints and the token scopes.
+      - The Azure cloud; sets the ARM, Graph and login endpoints and the token scopes. One of V(AzureCloud),
+        V(AzureUSGovernment), V(AzureUSGovernmentDoD) or V(AzureChinaCloud) (other spellings such as
+        V(AzurePublicCloud) are accepted), or a metadata URL.
       - V(AzureCloud) uses C(https://management.azure.com), C(https://graph.microsoft.com) and
         C(https://login.microsoftonline.com).
       - V(AzureUSGovernment) uses C(https://management.usgovcloudapi.net), C(https://graph.microsoft.us) and
@@ -90,9 +92,19 @@ options:
         C(https://dod-graph.microsoft.us).
       - V(AzureChinaCloud) uses C(https://management.chinacloudapi.cn), C(https://microsoftgraph.chinacloudapi.cn)
         and C(https://login.chinacloudapi.cn).
+      - Or the C(https://) metadata discovery URL of a cloud, as C(azure.azcollection) takes it, that is the Resource
+        Manager URL of the cloud, such as V(https://management.azure.com) or the one of an Azure Stack Hub. Its
+        C(/metadata/endpoints) document is read once per task, without signing in (the CA bundle of
+        E(REQUESTS_CA_BUNDLE) is trusted), and gives the Resource Manager URL (C(resourceManager)), the login
+        URL (C(authentication.loginEndpoint)), the Resource Manager token scope (the first of
+        C(authentication.audiences)), the Microsoft Graph token scope (C(microsoftGraphResourceId)) and the
+        Microsoft Graph URL (C(microsoftGraphEndpoint) when the document names one, else
+        C(microsoftGraphResourceId)). O(arm_endpoint), O(graph_endpoint) and O(authority_host) still override
+        the URLs; the token scopes stay the document's unless such an endpoint is one of the national clouds'
+        own hosts (see O(arm_endpoint) and O(graph_endpoint)).
+      - An unknown name, or a URL that serves no cloud metadata, fails the task naming this option.
       - Falls back to E(AZURE_CLOUD_ENVIRONMENT), then V(AzureCloud).
     type: str
-    choices: [AzureCloud, AzureUSGovernment, AzureUSGovernmentDoD, AzureChinaCloud]
     aliases: [cloud_environment]
   arm_endpoint:
     description:

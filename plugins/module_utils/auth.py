@@ -34,7 +34,12 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.m365.exo_automation.plugins.module_utils.clouds import (
     CLOUD_NAMES,
     Cloud,
+    CloudMetadataError,
     UnknownCloudError,
+    cloud_from_metadata,
+    fetch_cloud_metadata,
+    is_metadata_url,
+    metadata_request_url,
 )
 
 AUTH_SOURCES = ("auto", "env", "cli", "msi", "credential_file")
@@ -50,7 +55,8 @@ AUTH_ARGSPEC = dict(
     certificate_path=dict(type="path"),
     certificate_password=dict(type="str", no_log=True),
     federated_token_file=dict(type="path"),
-    cloud=dict(type="str", choices=list(CLOUD_NAMES), aliases=["cloud_environment"]),
+    # a cloud name (CLOUD_NAMES, checked by resolve with the names in its error) or a metadata URL
+    cloud=dict(type="str", aliases=["cloud_environment"]),
     arm_endpoint=dict(type="str"),
     graph_endpoint=dict(type="str"),
     authority_host=dict(type="str"),
@@ -220,12 +226,14 @@ def _has_material(material):
     return material.get("client_id") is not None and any(material.get(f) is not None for f in MATERIAL_FIELDS)
 
 
-def resolve(params, environ=None, which=None, credentials_path=None):
+def resolve(params, environ=None, which=None, credentials_path=None, transport=None):
     """Resolve the auth options of a module into :class:`AuthSettings`.
 
     ``params``: module params (any subset of AUTH_ARGSPEC). ``environ``: the environment (default os.environ).
     ``which``: lookup for executables (default shutil.which), used for the Azure CLI fallback.
-    Raises :class:`AuthError` before any network call.
+    ``transport``: the azure-core transport the cloud metadata is read with (tests).
+    Raises :class:`AuthError`. The only network call is the one GET of the cloud's metadata document when
+    ``cloud`` is a metadata URL (see :func:`resolve_cloud`); it comes after every other check of the settings.
     """
     environ = os.environ if environ is None else environ
     if which is None:
@@ -356,14 +364,11 @@ def resolve(params, environ=None, which=None, credentials_path=None):
     settings.subscription_id = setting("subscription_id")
     settings.tenant_id = setting("tenant_id")
     cloud_name = setting("cloud")
-    try:
-        settings.cloud = Cloud(cloud_name, setting("arm_endpoint"), setting("graph_endpoint"),
-                               setting("authority_host"))
-    except UnknownCloudError as err:
-        raise AuthError("cloud: %s" % err, "cloud")
-    for field in ("arm_endpoint", "graph_endpoint", "authority_host"):
-        url = getattr(settings.cloud, field)
-        if not re.match(r"^https://[^/\s]+", url):
+    endpoints = dict((field, setting(field)) for field in ("arm_endpoint", "graph_endpoint", "authority_host"))
+    if not is_metadata_url(cloud_name):
+        settings.cloud = resolve_cloud(cloud_name, **endpoints)
+    for field, url in endpoints.items():
+        if url is not None and not re.match(r"^https://[^/\s]+", url):
             raise AuthError("%s '%s' is not valid: give an https:// URL such as %s"
                             % (field, url, Cloud("AzureCloud").as_dict()[field]), field)
 
@@ -383,7 +388,34 @@ def resolve(params, environ=None, which=None, credentials_path=None):
                         "account token)" % settings.federated_token_file, "federated_token_file")
 
     settings.secrets = [v for v in (settings.client_secret, settings.certificate_password) if v]
+    if settings.cloud is None:  # a metadata URL: read last, once every other setting is known to be good
+        settings.cloud = resolve_cloud(cloud_name, environ=environ, transport=transport, **endpoints)
     return settings
+
+
+def resolve_cloud(name, arm_endpoint=None, graph_endpoint=None, authority_host=None, environ=None, transport=None):
+    """The :class:`Cloud` of a ``cloud`` value with the explicit endpoints applied.
+
+    A name (``AzureCloud``, ...) is looked up in clouds.CLOUDS. A URL is a metadata discovery URL, as
+    azure.azcollection takes: its ``/metadata/endpoints`` document is read (once: resolve runs once per module
+    run, when the first client is built) and gives the endpoints and token scopes; explicit endpoints still win.
+    Raises :class:`AuthError` naming ``cloud``."""
+    if not is_metadata_url(name):
+        try:
+            return Cloud(name, arm_endpoint, graph_endpoint, authority_host)
+        except UnknownCloudError as err:
+            raise AuthError("cloud: %s" % err, "cloud")
+    try:
+        document = fetch_cloud_metadata(name, transport=transport, environ=environ)
+        try:
+            return cloud_from_metadata(name, document, arm_endpoint, graph_endpoint, authority_host)
+        except CloudMetadataError as err:
+            raise CloudMetadataError("%s (read from %s)" % (err, metadata_request_url(name)))
+    except CloudMetadataError as err:
+        raise AuthError("cloud '%s' is a metadata URL, but the cloud could not be discovered from it: %s. Give "
+                        "the Resource Manager URL of the cloud (https://management.azure.com for the public "
+                        "cloud), or one of %s, or set arm_endpoint, graph_endpoint and authority_host"
+                        % (name, err, ", ".join(CLOUD_NAMES)), "cloud")
 
 
 def build_credential(settings, **transport):
@@ -425,6 +457,16 @@ def build_credential(settings, **transport):
     raise AuthError("no credential could be built (kind %r)" % settings.kind)
 
 
+def _holds_encrypted_pem_key(path):
+    """True when ``path`` is a PEM file with an encrypted private key (PKCS8 or the older Proc-Type form)."""
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read()
+    except (OSError, TypeError):
+        return False
+    return b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in text or b"Proc-Type: 4,ENCRYPTED" in text
+
+
 def certificate_error(settings, exc):
     """What a certificate that azure-identity (cryptography) cannot load means, naming the option to fix."""
     text = str(exc)
@@ -437,7 +479,9 @@ def certificate_error(settings, exc):
         return AuthError("the private key in certificate_path '%s' is not encrypted: leave certificate_password "
                          "(AZURE_CLIENT_CERTIFICATE_PASSWORD) unset" % settings.certificate_path,
                          "certificate_password")
-    if settings.certificate_password and ("decrypt" in lowered or "password" in lowered or "mac" in lowered):
+    if settings.certificate_password and ("decrypt" in lowered or "password" in lowered or "mac" in lowered
+                                          or _holds_encrypted_pem_key(settings.certificate_path)):
+        # a wrong password can also decrypt to bytes that are no key ("Could not deserialize key data")
         return AuthError("certificate_password does not open the private key in certificate_path '%s'; give the "
                          "password the key was exported with" % settings.certificate_path, "certificate_password")
     return AuthError("certificate_path '%s' could not be read as a certificate with its private key (%s); give a "
@@ -460,4 +504,4 @@ def cli_subscription_id(runner=None):
 
 
 __all__ = ["AUTH_ARGSPEC", "AUTH_SOURCES", "AuthError", "AuthSettings", "CLOUD_NAMES", "ENV", "build_credential",
-           "cli_subscription_id", "resolve"]
+           "cli_subscription_id", "resolve", "resolve_cloud"]

@@ -114,6 +114,9 @@ def metadata_endpoints(req):
 
 
 def _cloud_metadata(base):
+    # As in Azure's own documents, microsoftGraphResourceId is Graph's resource id (the audience its tokens are
+    # asked for) and the audiences are ARM's; the emulator's sign-in and APIs accept them. The URLs, Graph's
+    # (microsoftGraphEndpoint, graph) among them, are the emulator's.
     return {
         "portal": base,
         "authentication": {

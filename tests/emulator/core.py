@@ -230,7 +230,8 @@ class Emulator:
             "AZURE_TENANT": self.tenant_id,
             "AZURE_CLIENT_ID": self.identity["admin_client_id"],
             "AZURE_SECRET": self.identity["admin_client_secret"],
-            "AZURE_CLOUD_ENVIRONMENT": "AzureCloud",
+            # the metadata URL (GET <url>/metadata/endpoints), as azure.azcollection and this collection take it
+            "AZURE_CLOUD_ENVIRONMENT": base,
             "AZURE_ARM_ENDPOINT": base,
             "AZURE_GRAPH_ENDPOINT": base,
             "AZURE_AUTHORITY_HOST": base,

@@ -11,6 +11,7 @@ import pytest
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import auth
 from ansible_collections.m365.exo_automation.plugins.module_utils.auth import AuthError, resolve
+from ansible_collections.m365.exo_automation.tests.unit.fake_http import ScriptedTransport, response
 
 SUB = "11111111-1111-1111-1111-111111111111"
 TENANT = "22222222-2222-2222-2222-222222222222"
@@ -396,3 +397,165 @@ def test_a_certificate_with_its_password_builds_a_credential(tmp_path):
     credential = auth.build_credential(res({"client_id": CLIENT, "tenant_id": TENANT, "certificate_path": path,
                                             "certificate_password": "right"}))
     assert type(credential).__name__ == "CertificateCredential"
+
+
+# -- cloud given as a metadata URL ----------------------------------------------------------------------------
+STACK = "https://management.local.azurestack.external"
+STACK_CLOUD = {
+    "authentication": {"loginEndpoint": "https://adfs.local.azurestack.external/adfs/",
+                       "audiences": ["https://management.adfs.azurestack.local/4de154de"]},
+    "resourceManager": STACK + "/",
+    "microsoftGraphResourceId": "https://graph.local.azurestack.external/",
+}
+PUBLIC_CLOUD = {
+    "authentication": {"loginEndpoint": "https://login.microsoftonline.com",
+                       "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"]},
+    "resourceManager": "https://management.azure.com/",
+    "microsoftGraphResourceId": "https://graph.microsoft.com/",
+}
+
+
+class TextTransport(ScriptedTransport):
+    """Answers with a body that is not JSON."""
+
+    def send(self, request, **kwargs):
+        import io
+
+        import requests
+        from azure.core.rest._requests_basic import RestRequestsTransportResponse
+
+        self.requests.append((request.method, request.url))
+        raw = requests.Response()
+        raw.status_code, raw.reason, raw.url = 200, "OK", request.url
+        raw.headers["Content-Type"] = "text/html"
+        raw._content = b"<html>sign in</html>"
+        raw.raw = io.BytesIO(raw._content)
+        return RestRequestsTransportResponse(request=request, internal_response=raw)
+
+
+def res_url(params=None, env=None, transport=None):
+    return resolve(dict(params or {}), environ=dict(env or {}), which=no_az, credentials_path="/nonexistent",
+                   transport=transport)
+
+
+def test_cloud_from_a_metadata_url_in_the_environment_list_answer():
+    transport = ScriptedTransport([response(200, [PUBLIC_CLOUD, STACK_CLOUD])])
+    s = res_url(env=dict(AWX_ENV, AZURE_CLOUD_ENVIRONMENT=STACK), transport=transport)
+    assert transport.requests == [("GET", STACK + "/metadata/endpoints?api-version=2022-09-01")]
+    assert s.cloud.name == STACK
+    assert (s.cloud.arm_endpoint, s.cloud.graph_endpoint, s.cloud.authority_host) == (
+        STACK, "https://graph.local.azurestack.external", "https://adfs.local.azurestack.external/adfs")
+    assert s.cloud.arm_scope == "https://management.adfs.azurestack.local/4de154de/.default"
+    assert s.cloud.graph_scope == "https://graph.local.azurestack.external/.default"
+    assert s.describe()["cloud"] == STACK
+
+
+def test_cloud_option_takes_a_metadata_url_single_object_answer():
+    transport = ScriptedTransport([response(200, PUBLIC_CLOUD)])
+    s = res_url({"cloud": "https://management.azure.com/"}, env=AWX_ENV, transport=transport)
+    assert s.cloud.arm_endpoint == "https://management.azure.com"
+    assert s.cloud.authority_host == "https://login.microsoftonline.com"
+    assert s.cloud.arm_scope == "https://management.core.windows.net/.default"
+    assert s.cloud.custom_authority is False
+
+
+def test_explicit_endpoints_win_over_the_metadata_and_its_scopes_are_kept():
+    transport = ScriptedTransport([response(200, [PUBLIC_CLOUD])])
+    s = res_url(env=dict(AWX_ENV, AZURE_CLOUD_ENVIRONMENT="https://management.azure.com",
+                         AZURE_ARM_ENDPOINT="https://127.0.0.1:9/", AZURE_GRAPH_ENDPOINT="https://127.0.0.1:9",
+                         AZURE_AUTHORITY_HOST="https://127.0.0.1:9"), transport=transport)
+    assert (s.cloud.arm_endpoint, s.cloud.graph_endpoint, s.cloud.authority_host) == ("https://127.0.0.1:9",) * 3
+    assert (s.cloud.arm_scope, s.cloud.graph_scope) == ("https://management.core.windows.net/.default",
+                                                        "https://graph.microsoft.com/.default")
+
+
+def test_a_cloud_name_reads_no_metadata():
+    transport = ScriptedTransport([])  # any request fails the test
+    assert res_url(env=dict(AWX_ENV, AZURE_CLOUD_ENVIRONMENT="AzureUSGovernmentDoD"), transport=transport).cloud.name \
+        == "AzureUSGovernmentDoD"
+    assert transport.requests == []
+
+
+def test_the_metadata_is_read_after_the_other_checks():
+    transport = ScriptedTransport([])
+    with pytest.raises(AuthError) as err:
+        res_url(env={"AZURE_CLIENT_ID": CLIENT, "AZURE_SECRET": "s", "AZURE_CLOUD_ENVIRONMENT": STACK},
+                transport=transport)
+    assert err.value.option == "tenant_id"
+    assert transport.requests == []
+
+
+@pytest.mark.parametrize("transport,fragments", [
+    (lambda: ScriptedTransport([response(404, {"error": {"code": "NotFound"}})]), ["404", "serves no cloud metadata"]),
+    (lambda: ScriptedTransport([response(403, {"error": {"code": "Forbidden"}})]), ["HTTP 403"]),
+    (lambda: TextTransport([]), ["not JSON", "<html>"]),
+    (lambda: ScriptedTransport([response(200, {"name": "x"})]), ["authentication.audiences"]),
+])
+def test_metadata_errors_name_cloud(transport, fragments):
+    with pytest.raises(AuthError) as err:
+        res_url({"cloud": STACK}, env=AWX_ENV, transport=transport())
+    assert err.value.option == "cloud"
+    message = str(err.value)
+    assert message.startswith("cloud '%s' is a metadata URL" % STACK)
+    assert STACK + "/metadata/endpoints?api-version=2022-09-01" in message
+    for fragment in fragments:
+        assert fragment in message
+    assert "AzureCloud" in message
+
+
+def test_an_unreachable_metadata_url_names_cloud():
+    from azure.core.exceptions import ServiceRequestError
+
+    class Unreachable(ScriptedTransport):
+        def send(self, request, **kwargs):
+            self.requests.append((request.method, request.url))
+            raise ServiceRequestError("Connection refused")
+
+    transport = Unreachable([])
+    with pytest.raises(AuthError) as err:
+        res_url({"cloud": STACK}, env=AWX_ENV, transport=transport)
+    assert err.value.option == "cloud"
+    assert "could not be reached (Connection refused)" in str(err.value)
+    assert "REQUESTS_CA_BUNDLE" in str(err.value)
+    assert len(transport.requests) == 3  # retried twice, as a transient network error
+
+
+def test_a_plain_http_metadata_url_is_refused_without_a_request():
+    transport = ScriptedTransport([])
+    with pytest.raises(AuthError) as err:
+        res_url({"cloud": "http://management.local.azurestack.external"}, env=AWX_ENV, transport=transport)
+    assert err.value.option == "cloud" and "https://" in str(err.value)
+    assert transport.requests == []
+
+
+def test_the_metadata_request_trusts_the_ca_bundle(monkeypatch):
+    seen = {}
+
+    class Recording(ScriptedTransport):
+        def send(self, request, **kwargs):
+            seen.update(kwargs)
+            return super(Recording, self).send(request, **kwargs)
+
+    res_url({"cloud": STACK}, env=dict(AWX_ENV, REQUESTS_CA_BUNDLE="/etc/ca.pem"),
+            transport=Recording([response(200, [STACK_CLOUD])]))
+    assert seen.get("connection_verify") == "/etc/ca.pem"
+
+
+def test_the_cloud_option_has_no_choices_so_that_it_takes_a_url():
+    assert "choices" not in auth.AUTH_ARGSPEC["cloud"]
+
+
+def test_a_wrong_password_that_decrypts_to_no_key_still_names_certificate_password(tmp_path):
+    # a wrong password can pass the padding check and give bytes that are no key: cryptography then says
+    # "Could not deserialize key data", which says nothing about the password
+    settings = res({"client_id": CLIENT, "tenant_id": TENANT, "certificate_path": _pem(tmp_path, "right"),
+                    "certificate_password": "wrong"})
+    err = auth.certificate_error(settings, ValueError("Could not deserialize key data. The data may be in an "
+                                                      "incorrect format"))
+    assert err.option == "certificate_password"
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    unencrypted = res({"client_id": CLIENT, "tenant_id": TENANT, "certificate_path": _pem(plain, None),
+                       "certificate_password": "wrong"})
+    err = auth.certificate_error(unencrypted, ValueError("Could not deserialize key data"))
+    assert err.option == "certificate_path"
