@@ -31,8 +31,6 @@ EXCHANGE_ONLINE_MODULES = ("PackageManagement", "PowerShellGet", "ExchangeOnline
 RUNTIME_VERSIONS = {"PowerShell": ("5.1", "7.2", "7.4")}
 
 VERSION_RE = re.compile(r"^\d+(\.\d+){0,3}(-[0-9A-Za-z][0-9A-Za-z.-]*)?$")
-MODULE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-RUNBOOK_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
 ORGANIZATION_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 
 IMPORT_SUCCEEDED = ("Succeeded",)
@@ -124,14 +122,6 @@ def read_one_or_all(operations, resource_group, account, name=None):
 
 
 # -- versions and sources -----------------------------------------------------------------------------
-def check_module_name(value, option="name"):
-    if not value or not MODULE_NAME_RE.match(value):
-        raise ModuleError("%s '%s' is not a valid PowerShell module name: use letters, digits, periods, hyphens "
-                          "and underscores (as on the PowerShell Gallery, for example ExchangeOnlineManagement)"
-                          % (option, value), option=option)
-    return value
-
-
 def check_version(value, option="version"):
     """``latest`` or a module version such as ``3.4.0`` (up to four numbers, optional prerelease suffix)."""
     text = "" if value is None else str(value).strip()
@@ -697,7 +687,7 @@ def draft_job_facts(job):
 
 __all__ = [
     "EXCHANGE_ONLINE_MODULES", "LATEST", "POWERSHELL_GALLERY", "RUNBOOK_TYPES", "RUNTIME_VERSIONS", "STREAM_CHOICES",
-    "TEMPLATES", "check_job_parameters", "check_module_name", "check_organization", "check_version",
+    "TEMPLATES", "check_job_parameters", "check_organization", "check_version",
     "content_lines", "content_link", "content_sha256", "import_facts", "import_needed", "job_facts", "job_hint",
     "job_parameters", "lint_runbook", "normalize_content", "package_uri", "props", "read_streams", "read_text",
     "render_template", "runbook_facts", "same_content", "same_version", "wait_for_import", "wait_for_job",

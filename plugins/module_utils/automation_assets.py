@@ -19,6 +19,7 @@ import re
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name
 
 UTC = datetime.timezone.utc
 
@@ -32,7 +33,6 @@ MIN_MINUTE_INTERVAL = 15
 WEBHOOK_LIFETIME = datetime.timedelta(days=365)
 
 # Names of schedules, webhooks and variables: they are path segments of the resource id.
-ASSET_NAME_RE = re.compile(r"^[^<>*%&:\\?/#\x00-\x1f]{1,128}$")
 
 _TIME_RE = re.compile(
     r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
@@ -107,31 +107,6 @@ def never_expires(stamp):
     return stamp is None or stamp.year >= 9999
 
 
-def check_name(value, what, option="name"):
-    if not value or not ASSET_NAME_RE.match(value) or value != value.strip():
-        raise ModuleError("%s '%s' is not a valid %s name: 1-128 characters without < > * %% & : \\ ? / # and "
-                          "without leading or trailing spaces" % (option, value, what), option=option)
-    return value
-
-
-def check_runbook_name(value, option="name"):
-    """A runbook name as Azure accepts it (the rule the runbook module applies); ModuleError naming ``option``."""
-    if not value or not au.RUNBOOK_NAME_RE.match(value):
-        raise ModuleError("%s '%s' is not a valid runbook name: up to 63 letters, digits, hyphens and underscores, "
-                          "starting with a letter" % (option, value), option=option)
-    return value
-
-
-def check_object_name(kind, value, option="name"):
-    """The name of an object of an Automation account, checked with the rule of its managing module: ``kind`` is
-    ``runbook``, ``module`` or an asset (``schedule``, ``variable``, ``webhook``)."""
-    if kind == "runbook":
-        return check_runbook_name(value, option)
-    if kind == "module":
-        return au.check_module_name(value, option)
-    return check_name(value, kind, option)
-
-
 # -- _info modules ------------------------------------------------------------------------------------
 def info_argspec(**more):
     """The options of an ``_info`` module of an Automation account's objects: the account, ``name`` (documented
@@ -144,7 +119,7 @@ def info_argspec(**more):
 def info_read(m, kind, operations, names=()):
     """What an ``_info`` module of an Automation account's objects reads, after its input is checked.
 
-    The account options and the ``name`` option (an object of ``kind``, see :func:`check_object_name`) are
+    The account options and the ``name`` option (an object of ``kind``, see validation.check_name) are
     checked before any request, and so is each option of ``names`` (option -> kind: ``{"runbook": "runbook"}``)
     that is set. Returns ``(client, items)``: the Automation client and the REST dicts of the object ``name``
     (none when it does not exist) or of every such object of the account; ``operations`` names the SDK's operation
@@ -155,7 +130,7 @@ def info_read(m, kind, operations, names=()):
     checks.setdefault("name", kind)
     for option in sorted(checks):
         if p.get(option):
-            check_object_name(checks[option], p[option], option)
+            check_name(checks[option], p[option], option)
     client = m.automation_client()
     return client, au.read_one_or_all(getattr(client, operations), p["resource_group"], p["account"], p["name"])
 
@@ -399,7 +374,7 @@ def variable_facts(obj):
 
 
 __all__ = [
-    "FREQUENCIES", "NEVER", "WEEK_DAYS", "check_name", "check_object_name", "check_runbook_name", "decode_value",
+    "FREQUENCIES", "NEVER", "WEEK_DAYS", "decode_value",
     "encode_value", "info_argspec", "info_read", "info_result", "iso", "link_facts", "never_expires", "parse_time",
     "runbook_for_link", "same_parameters", "same_value", "schedule_diff_view", "schedule_facts", "schedule_links",
     "schedule_view", "sort_occurrences", "sort_week_days", "string_parameters", "to_minute", "to_second", "utcnow",

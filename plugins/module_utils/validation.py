@@ -16,7 +16,8 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.errors import 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 LOCATION_RE = re.compile(r"^[a-z][a-z0-9]{2,39}$")
 
-# Azure naming rules (learn.microsoft.com "Naming rules and restrictions for Azure resources").
+# Azure naming rules (learn.microsoft.com "Naming rules and restrictions for Azure resources"): kind -> (regex,
+# the rule in words). Every module checks names with check_name(kind, ...).
 NAME_RULES = {
     "resource_group": (
         re.compile(r"^[-\w.()]{1,90}$", re.UNICODE),
@@ -31,15 +32,32 @@ NAME_RULES = {
         re.compile(r"^[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]$"),
         "6-50 characters: letters, digits and hyphens, starting with a letter and ending with a letter or digit",
     ),
+    "runbook": (
+        re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"),
+        "up to 63 letters, digits, hyphens and underscores, starting with a letter",
+    ),
+    "module": (
+        re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"),
+        "letters, digits, periods, hyphens and underscores (as on the PowerShell Gallery, for example "
+        "ExchangeOnlineManagement)",
+    ),
 }
+# Automation assets (schedules, variables, webhooks) share one rule.
+for _asset in ("schedule", "variable", "webhook"):
+    NAME_RULES[_asset] = (
+        re.compile(r"^[^<>*%&:\\?/#\x00-\x1f\s](?:[^<>*%&:\\?/#\x00-\x1f]{0,126}[^<>*%&:\\?/#\x00-\x1f\s])?$"),
+        "1-128 characters without < > * % & : \\ ? / # and without leading or trailing spaces",
+    )
+# What a kind is called in an error message, where that is not its key with spaces.
+_KIND_WORDS = {"module": "PowerShell module"}
 
 
 def check_name(kind, value, option="name"):
     """Validate ``value`` against the naming rule of ``kind`` (a key of NAME_RULES); returns it."""
     regex, rule = NAME_RULES[kind]
-    if value is None or not regex.match(value) or (kind == "resource_group" and value.endswith(".")):
-        raise ModuleError("%s '%s' is not a valid %s name: use %s" % (option, value, kind.replace("_", " "), rule),
-                          option=option)
+    if not isinstance(value, str) or not regex.match(value) or (kind == "resource_group" and value.endswith(".")):
+        raise ModuleError("%s '%s' is not a valid %s name: use %s"
+                          % (option, value, _KIND_WORDS.get(kind, kind.replace("_", " ")), rule), option=option)
     return value
 
 

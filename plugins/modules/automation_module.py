@@ -205,7 +205,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.base import Ex
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import resource_id
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name, resource_id
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -235,7 +235,7 @@ class AutomationModule(flow.Resource):
         p = self.params
         au.check_account_options(p)
         self.rg, self.account = p["resource_group"], p["account"]
-        self.name = au.check_module_name(p["name"])
+        self.name = check_name("module", p["name"])
         self.version = au.check_version(p["version"])
         au.protect_uri(m.module, (p["content_link"] or {}).get("uri"))
         self.link = au.content_link(self.name, self.version, p["source"], p["content_link"])

@@ -319,6 +319,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.base import Ex
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -369,8 +370,7 @@ def check_options(p):
         raise ModuleError("runbooks: %s is listed more than once; Azure links a runbook to a schedule only once"
                           % ", ".join(duplicates), option="runbooks")
     for link in p["runbooks"] or []:
-        if not au.RUNBOOK_NAME_RE.match(link["name"]):
-            raise ModuleError("runbooks: '%s' is not a valid runbook name" % link["name"], option="runbooks")
+        check_name("runbook", link["name"], "runbooks")
     return {
         "start": assets.parse_time(p["start_time"], "start_time"),
         "expiry": None if (p["expiry_time"] or "").strip().lower() == assets.NEVER
@@ -512,7 +512,7 @@ class Schedule(flow.Resource):
         p = self.params
         au.check_account_options(p)
         self.rg, self.account = p["resource_group"], p["account"]
-        self.name = assets.check_name(p["name"], "schedule")
+        self.name = check_name("schedule", p["name"])
         self.times = check_options(p)
         self.client = m.automation_client()
 

@@ -173,7 +173,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils import automat
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import resource_id
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name, resource_id
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -242,7 +242,7 @@ class Variable(flow.Resource):
             unmask(m, self.params["value"])
         au.check_account_options(self.params)
         self.rg, self.account = self.params["resource_group"], self.params["account"]
-        self.name = assets.check_name(self.params["name"], "variable")
+        self.name = check_name("variable", self.params["name"])
         self.client = m.automation_client()
         self.saved = None
 

@@ -273,6 +273,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.base import Ex
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -308,14 +309,14 @@ class Webhook(flow.Resource):
         p = self.params
         au.check_account_options(p)
         self.rg, self.account = p["resource_group"], p["account"]
-        self.name = assets.check_name(p["name"], "webhook")
+        self.name = check_name("webhook", p["name"])
         self.now = assets.utcnow()
         self.expiry = assets.parse_time(p["expiry_time"], "expiry_time")
         self.parameters = assets.string_parameters(p["parameters"]) if p["parameters"] is not None else None
         if p["run_on"] is not None and p["run_on"] != p["run_on"].strip():
             raise ModuleError("run_on '%s' has leading or trailing spaces" % p["run_on"], option="run_on")
-        if p["runbook"] is not None and not au.RUNBOOK_NAME_RE.match(p["runbook"]):
-            raise ModuleError("runbook '%s' is not a valid runbook name" % p["runbook"], option="runbook")
+        if p["runbook"] is not None:
+            check_name("runbook", p["runbook"], "runbook")
         self.client = m.automation_client()
         self.saved = None       # what the write returned, when a read right after it does not find it yet
         self.uri = None         # the URI of the webhook this task created

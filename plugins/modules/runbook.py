@@ -323,7 +323,12 @@ from ansible_collections.m365.exo_automation.plugins.module_utils import automat
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_guid, check_tags, resource_id
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
+    check_guid,
+    check_name,
+    check_tags,
+    resource_id,
+)
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -448,9 +453,7 @@ class Runbook(flow.Resource):
         p = self.params
         au.check_account_options(p)
         self.rg, self.account, self.name = p["resource_group"], p["account"], p["name"]
-        if not au.RUNBOOK_NAME_RE.match(self.name or ""):
-            raise ModuleError("name '%s' is not a valid runbook name: up to 63 letters, digits, hyphens and "
-                              "underscores, starting with a letter" % self.name, option="name")
+        check_name("runbook", self.name)
         self.tags = check_tags(p["tags"])
         self.client = m.automation_client()
         self.written = None

@@ -233,6 +233,7 @@ import uuid
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -266,9 +267,7 @@ class RunbookJob(flow.Resource):
         p = self.params
         au.check_account_options(p)
         self.rg, self.account, self.runbook = p["resource_group"], p["account"], p["runbook"]
-        if not au.RUNBOOK_NAME_RE.match(self.runbook or ""):
-            raise ModuleError("runbook '%s' is not a valid runbook name: up to 63 letters, digits, hyphens and "
-                              "underscores, starting with a letter" % self.runbook, option="runbook")
+        check_name("runbook", self.runbook, "runbook")
         if p["timeout"] is not None and p["timeout"] < 0:
             raise ModuleError("timeout must be 0 or more seconds", option="timeout")
         self.parameters = au.job_parameters(p["parameters"])

@@ -209,7 +209,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.base import Ex
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import resource_id
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name, resource_id
 
 LINK_SPEC = dict(
     # no_log: a blob address can carry a SAS token; protect_uri shows an address without a query string
@@ -281,7 +281,7 @@ def desired_packages(p):
     seen = set()
     for index, pkg in enumerate(p["packages"] or []):
         option = "packages[%d]" % index
-        name = au.check_module_name(pkg["name"], option + ".name")
+        name = check_name("module", pkg["name"], option + ".name")
         if name.lower() in seen:
             raise ModuleError("%s: package %s is listed twice" % (option, name), option="packages")
         seen.add(name.lower())

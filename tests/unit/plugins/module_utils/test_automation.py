@@ -77,13 +77,6 @@ def test_content_link_rejects_non_https_sources(source):
     assert "not an https URL" in err.value.message
 
 
-@pytest.mark.parametrize("name", ["Exchange Online", "", "-x", "a/b"])
-def test_module_name_is_checked(name):
-    with pytest.raises(ModuleError) as err:
-        au.check_module_name(name)
-    assert err.value.option == "name"
-
-
 # -- import decisions ---------------------------------------------------------------------------------
 def module(state="Succeeded", version="3.4.0", **props):
     return {"name": "ExchangeOnlineManagement",

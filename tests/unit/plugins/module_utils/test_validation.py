@@ -18,6 +18,13 @@ SUB = "11111111-1111-1111-1111-111111111111"
     ("resource_group", ["rg", "a", "Rg_(1).x-y", "ü-group", "x" * 90], ["", "a/b", "end.", "x" * 91, "sp ace", "a#b"]),
     ("user_assigned_identity", ["id1", "id-exo_runbooks", "9ab", "x" * 128], ["ab", "-ab", "_ab", "a.b", "x" * 129]),
     ("automation_account", ["aa-exo", "Account1", "a" * 50], ["aa-ex", "1account", "account-", "acc_unt", "a" * 51]),
+    ("runbook", ["Get-Mailbox", "a", "R_1", "a" * 63], ["", "1abc", "-ab", "a b", "a.b", "a" * 64, None]),
+    ("module", ["ExchangeOnlineManagement", "Az.Accounts", "9x", "x" * 128],
+     ["Exchange Online", "", "-x", "a/b", "x" * 129]),
+    ("schedule", ["Nightly", "a", "every day 02:00".replace(":", "-"), "x" * 128],
+     ["", " lead", "trail ", "a:b", "a/b", "a#b", "a%b", "x" * 129, "tab\tin"]),
+    ("variable", ["ExchangeOrganization", "a b"], ["", " a", "a*b"]),
+    ("webhook", ["enable-archive", "Hook 1"], ["", "a?b", "a<b"]),
 ])
 def test_names(kind, good, bad):
     for name in good:
