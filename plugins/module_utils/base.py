@@ -253,7 +253,8 @@ class ExoModule:
             for name in GRAPH_IMPORTS:
                 self.require(name, find_only=name == "msgraph")
             cloud = self.cloud()
-            client = GraphClient(self.credential(), cloud.graph_endpoint, [cloud.graph_scope], module=self)
+            client = GraphClient(self.credential(), cloud.graph_endpoint, [cloud.graph_scope], module=self,
+                                 deadline=self.deadline)
             self._clients["graph"] = client
             self._closers.append(client.close)
         return self._clients["graph"]

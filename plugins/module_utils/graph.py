@@ -30,10 +30,11 @@ import json
 import os
 import re
 import sys
+import time
 import types
 import uuid
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.errors import DeadlineExceeded, ModuleError
 
 GRAPH_MAX_RETRIES = 6             # retries of TRANSIENT_STATUS by the SDK retry handler
 # The statuses azure-core's RetryPolicy retries (ARM); Graph answers the same way, so one set serves both.
@@ -161,7 +162,9 @@ class GraphClient:
 
     ``credential``: an azure-identity TokenCredential; ``base_url``: the cloud's Graph endpoint (``/v1.0`` is
     appended unless a version is given); ``scopes``: token scopes (e.g. ``https://graph.microsoft.com/.default``).
-    ``transport`` (an httpx async transport) exists for tests.
+    ``transport`` (an httpx async transport) exists for tests. ``deadline`` (a ``time.time()`` value, the task's
+    deadline) bounds each request with its retries and Retry-After waits, as it bounds the ARM clients': a call
+    still running then is cancelled and fails naming itself (:class:`DeadlineExceeded`).
 
     Requests take a request builder, reached from a root of the API::
 
@@ -173,13 +176,15 @@ class GraphClient:
     """
 
     def __init__(self, credential, base_url, scopes, module=None, timeout=60, transport=None,
-                 max_retries=GRAPH_MAX_RETRIES):
+                 max_retries=GRAPH_MAX_RETRIES, deadline=None, clock=time.time):
         self.credential = credential
         self.base_url = graph_base_url(base_url)
         self.scopes = list(scopes or [])
         self.module = module
         self.timeout = timeout
         self.max_retries = max_retries
+        self.deadline = deadline
+        self.clock = clock
         self.log = []  # (method, path, status) of every request, for troubleshooting and tests
         self._transport = transport
         self._loop = None
@@ -301,11 +306,22 @@ class GraphClient:
         self._ensure()
         import httpx
 
+        import asyncio
+
         method = info.http_method.value
         url = info.url
         shown = self._shown(url)
+        left = None if self.deadline is None else self.deadline - self.clock()
+        if left is not None and left <= 0:
+            raise DeadlineExceeded("Microsoft Graph %s %s was not sent: the task's deadline has passed" % (method, shown))
         try:
-            response = self._loop.run_until_complete(self._send(info))
+            call = self._send(info)
+            if left is not None:  # the whole call, its retries and their Retry-After waits included
+                call = asyncio.wait_for(call, left)
+            response = self._loop.run_until_complete(call)
+        except asyncio.TimeoutError:
+            raise DeadlineExceeded("Microsoft Graph %s %s ran out of time after %d s (the task's deadline), with its "
+                                   "retries" % (method, shown, max(0, round(left))))
         except httpx.TimeoutException as err:
             raise GraphError("Microsoft Graph %s %s timed out after %s s: %s" % (method, shown, self.timeout, err),
                              method=method, path=shown)

@@ -143,3 +143,32 @@ def _cloud_metadata(base):
         "microsoftGraphEndpoint": base,
         "logAnalyticsResourceId": "https://api.loganalytics.io",
     }
+
+
+DUPLICABLE = ("appRoleAssignments", "roleAssignments")
+
+
+@route("control", "POST", r"/_emulator/graph/(?P<collection>[A-Za-z]+)/(?P<object_id>[^/]+)/duplicate")
+def duplicate_graph_object(req):
+    """A second copy of an app-role assignment or an Entra role assignment under a new id, as replica races and
+    other tools leave behind (Graph itself refuses to create a duplicate). Returns the copy."""
+    import base64
+    import copy
+    import uuid
+
+    collection, object_id = req.params["collection"], req.params["object_id"]
+    if collection not in DUPLICABLE:
+        _bad(f"only {', '.join(DUPLICABLE)} can be duplicated, not {collection}")
+    with req.emu.lock:
+        items = req.emu.graph(collection)
+        if object_id not in items:
+            raise ApiError(404, {"error": {"code": "NotFound", "message": f"{collection}/{object_id} does not exist"}})
+        twin = copy.deepcopy(items[object_id])
+        if collection == "appRoleAssignments":
+            raw = uuid.UUID(twin["principalId"]).bytes_le + uuid.uuid4().bytes
+            twin["id"] = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        else:
+            twin["id"] = f"{uuid.uuid4()}-1"
+        items[twin["id"]] = twin
+        req.emu.save()
+    return 201, twin

@@ -203,3 +203,23 @@ def test_cloud_metadata_is_served_without_a_token_in_both_shapes(emulator):
     single = emulator.call("GET", "/metadata/endpoints?api-version=2015-01-01")
     assert single["authentication"]["loginEndpoint"] == emulator.url
     assert emulator.call("GET", "/metadata/endpoints")["resourceManager"] == emulator.url + "/"
+
+
+def test_duplicate_copies_an_assignment_and_refuses_other_objects(emulator):
+    status, _headers, body = emulator.call("POST", "/_emulator/graph/servicePrincipals/x/duplicate", raw=True)
+    assert status == 400 and "appRoleAssignments" in body["error"]["message"]
+    status, _headers, _body = emulator.call("POST", "/_emulator/graph/roleAssignments/missing/duplicate", raw=True)
+    assert status == 404
+    graph = emulator.state()["graph"]
+    graph_sp = next(sp for sp in graph["servicePrincipals"].values() if sp["appDisplayName"] == "Microsoft Graph")
+    admin = next(sp for sp in graph["servicePrincipals"].values() if sp["appDisplayName"] == "exo-automation-admin")
+    path = "/v1.0/servicePrincipals/%s/appRoleAssignments" % admin["id"]
+    grant = {"principalId": admin["id"], "resourceId": graph_sp["id"], "appRoleId": graph_sp["appRoles"][0]["id"]}
+    status, _headers, created = call(emulator, "POST", path, grant, scope=GRAPH_SCOPE)
+    assert status == 201, created
+    twin = emulator.call("POST", "/_emulator/graph/appRoleAssignments/%s/duplicate" % created["id"])
+    stored = emulator.state()["graph"]["appRoleAssignments"]
+    assert twin["id"] != created["id"]
+    assert dict(stored[twin["id"]], id=None) == dict(stored[created["id"]], id=None)
+    status, _headers, listed = call(emulator, "GET", path, scope=GRAPH_SCOPE)
+    assert sorted(a["id"] for a in listed["value"]) == sorted([created["id"], twin["id"]])

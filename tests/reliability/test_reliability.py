@@ -8,6 +8,9 @@ emulator under faults and bad input. Its figures are written to ``docs/reliabili
 * **Bad input writes nothing**: a table of bad options over every managing module; each fails naming the option,
   and the emulator's request log holds no write.
 * **Check mode writes nothing**: after a converge, the modules in check mode send no write.
+* **Interrupted runs re-converge**: ``site.yml`` killed (SIGKILL) or interrupted (SIGINT) at twelve points, several
+  between a write and its wait, then run to the end, leaves what an uninterrupted run leaves, with no duplicate.
+* **Concurrent runs** of ``site.yml`` leave no duplicate; **seeded duplicate grants** are all removed.
 
 Secrets at ``-vvv`` and in AWX job events are covered by ``tests/tooling/test_awx_runner.py``.
 """
@@ -34,7 +37,8 @@ TRANSIENT = [
     ("503", dict(status=503, times=1)),
     ("504", dict(status=504, times=1)),
 ]
-RECORDS = {"faults": [], "persistent": [], "bad_input": [], "check_mode": []}
+RECORDS = {"faults": [], "persistent": [], "bad_input": [], "check_mode": [], "interruptions": [],
+           "interruptions_end": [], "concurrent": [], "duplicates": []}
 
 
 def collections_path():
@@ -177,27 +181,28 @@ def test_transient_faults_are_survived_with_a_clean_end_state(account, ansible_e
         assert not left, (place, label, "the fault was never hit: the test did not test it")
 
 
+RG_PATH = r"(?i)/resourcegroups/rg-reliability$"
 PERSISTENT = [
     ("ARM read, 503 every time", "resource_group", {"name": RG, "location": LOCATION, "timeout": 10},
-     dict(method="GET", path_regex=r"(?i)/resourcegroups/rg-reliability$", status=503, times=1000), 10),
+     dict(method="GET", path_regex=RG_PATH, status=503, times=1000), 10, "/resourcegroups/rg-reliability"),
     ("ARM read, Retry-After 120 s", "resource_group", {"name": RG, "location": LOCATION, "timeout": 60},
-     dict(method="GET", path_regex=r"(?i)/resourcegroups/rg-reliability$", status=429, times=1000,
-          retry_after_s=120), 60),
+     dict(method="GET", path_regex=RG_PATH, status=429, times=1000, retry_after_s=120), 60,
+     "/resourcegroups/rg-reliability"),
     ("ARM read, no answer for 20 s", "resource_group", {"name": RG, "location": LOCATION, "timeout": 10},
-     dict(method="GET", path_regex=r"(?i)/resourcegroups/rg-reliability$", status=0, times=1000,
-          delay_ms=20000), 10),
+     dict(method="GET", path_regex=RG_PATH, status=0, times=1000, delay_ms=20000), 10,
+     "/resourcegroups/rg-reliability"),
 ]
 
 
-@pytest.mark.parametrize("label,module,args,fault,deadline", PERSISTENT, ids=[p[0] for p in PERSISTENT])
-def test_persistent_faults_fail_within_the_deadline(account, ansible_env, label, module, args, fault, deadline):
+@pytest.mark.parametrize("label,module,args,fault,deadline,names", PERSISTENT, ids=[p[0] for p in PERSISTENT])
+def test_persistent_faults_fail_within_the_deadline(account, ansible_env, label, module, args, fault, deadline, names):
     account.add_fault(**fault)
     result, seconds = run(ansible_env, module, args)
     account.clear_faults()
     RECORDS["persistent"].append((label, deadline, seconds, bool(result.get("failed"))))
     assert result.get("failed"), label
     assert seconds < deadline + 15, (label, seconds)
-    assert "/resourcegroups/rg-reliability" in result["msg"].lower(), result["msg"]
+    assert names in result["msg"].lower(), result["msg"]
 
 
 # (module, args, the option the error must name)
@@ -271,10 +276,184 @@ def test_check_mode_after_a_converge_writes_nothing(account, ansible_env):
     assert written == []
 
 
+# -- site.yml: interrupted, concurrent -------------------------------------------------------------
+SITE = ROOT / "playbooks" / "site.yml"
+DEMO_VARS = ROOT / "playbooks" / "vars" / "demo.yml"
+SETUP_TIMING = dict(replication_delay_s=1, module_import_s=2, job_run_s=1)
+# Where site.yml is interrupted: right after the request matching (method, path regex) has been answered, with
+# the signal shown. Several of them fall between a write and the wait that follows it (the account's identity
+# replicating, a module import, a runbook publish, a job).
+INTERRUPTIONS = [
+    ("PUT", r"(?i)/resourcegroups/rg-exo-automation$", "SIGKILL", "resource group created"),
+    ("PUT", r"(?i)/userAssignedIdentities/id-exo-automation$", "SIGINT", "identity created"),
+    ("PUT", r"(?i)/automationAccounts/aa-exo-automation$", "SIGKILL", "account created, identity replicating"),
+    ("POST", r"/appRoleAssignments$", "SIGINT", "Exchange.ManageAsApp granted"),
+    ("POST", r"/roleManagement/directory/roleAssignments$", "SIGKILL", "Entra role assigned"),
+    ("PUT", r"(?i)/modules/PackageManagement$", "SIGKILL", "first module import started"),
+    ("PUT", r"(?i)/modules/ExchangeOnlineManagement$", "SIGINT", "ExchangeOnlineManagement import started"),
+    ("PUT", r"(?i)/runtimeEnvironments/exo-powershell-74$", "SIGKILL", "runtime environment created"),
+    ("PUT", r"(?i)/packages/PowerShellGet$", "SIGINT", "runtime environment package import started"),
+    ("PUT", r"(?i)/runbooks/Test-ExchangeOnlineConnection/draft/content$", "SIGKILL", "draft uploaded, not published"),
+    ("POST", r"(?i)/runbooks/Test-ExchangeOnlineConnection-74/publish$", "SIGINT", "publish started"),
+    ("PUT", r"(?i)/jobs/[^/]+$", "SIGKILL", "verification job started"),
+]
+
+
+def site_command(*extra):
+    return [str(Path(sys.executable).parent / "ansible-playbook"), str(SITE), "-e", "@%s" % DEMO_VARS] + list(extra)
+
+
+def start_site(env, log):
+    # a session of its own: the signal reaches ansible-playbook and its module processes, as Ctrl-C or a killed
+    # AWX job does
+    return subprocess.Popen(site_command(), env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def run_site(env, tmp_path, name):
+    log_path = tmp_path / ("%s.log" % name)
+    with open(log_path, "w") as log:
+        rc = start_site(env, log).wait(timeout=900)
+    return rc, log_path.read_text()
+
+
+def interrupt_site(emu, env, tmp_path, name, method, regex, signame):
+    """Run site.yml and send ``signame`` to it as soon as the emulator has answered a request matching
+    ``method``/``regex``. Returns True when the signal was sent (False: the run ended before that request)."""
+    import re
+    import signal
+
+    pattern = re.compile(regex)
+    emu.clear_requests()
+    with open(tmp_path / ("%s.log" % name), "w") as log:
+        proc = start_site(env, log)
+        sent = False
+        while proc.poll() is None:
+            if any(r["method"] == method and pattern.search(r["path"]) for r in emu.requests()):
+                os.killpg(proc.pid, getattr(signal, signame))
+                sent = True
+                break
+            time.sleep(0.05)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    time.sleep(0.5)  # module processes the signal reached end too
+    return sent
+
+
+def setup_snapshot(emu):
+    """What a run leaves, without what differs between two clean runs (ids, times, jobs): ARM objects with their
+    provisioning and runbook states, and the Graph grants by principal, role and resource."""
+    state = emu.state()
+    arm = sorted((rid.lower(), (v.get("properties") or {}).get("provisioningState"),
+                  (v.get("properties") or {}).get("state"))
+                 for rid, v in state["arm"].items() if "/jobs/" not in rid.lower())
+    graph = state["graph"]
+    names = dict((sp["id"], sp.get("displayName")) for sp in graph.get("servicePrincipals", {}).values())
+    app_roles = sorted((a.get("principalDisplayName"), a.get("appRoleId"), a.get("resourceDisplayName"))
+                       for a in graph.get("appRoleAssignments", {}).values())
+    roles = sorted((names.get(a.get("principalId")), a.get("roleDefinitionId"), a.get("directoryScopeId"))
+                   for a in graph.get("roleAssignments", {}).values())
+    principals = sorted((sp.get("appId") is not None, sp.get("displayName"))
+                        for sp in graph.get("servicePrincipals", {}).values())
+    return {"arm": arm, "app_roles": app_roles, "roles": roles, "principals": principals}
+
+
+def duplicates_in(snapshot):
+    return dict((key, sorted(set(i for i in items if items.count(i) > 1)))
+                for key, items in snapshot.items() if len(set(items)) != len(items))
+
+
+@pytest.fixture(scope="module")
+def clean_setup(emulator_process, ansible_env, tmp_path_factory):
+    """What one uninterrupted site.yml run leaves on a fresh tenant."""
+    emulator_process.reset(**SETUP_TIMING)
+    rc, output = run_site(ansible_env, tmp_path_factory.mktemp("clean"), "clean")
+    assert rc == 0, output[-3000:]
+    return setup_snapshot(emulator_process)
+
+
+def test_site_interrupted_at_many_points_reconverges_to_a_clean_run(emulator, ansible_env, clean_setup, tmp_path):
+    emulator.reset(**SETUP_TIMING)
+    missed = []
+    for n, (method, regex, signame, point) in enumerate(INTERRUPTIONS):
+        sent = interrupt_site(emulator, ansible_env, tmp_path, "cut-%d" % n, method, regex, signame)
+        RECORDS["interruptions"].append((point, signame, sent))
+        if not sent:
+            missed.append(point)
+    emulator.clear_requests()
+    rc, output = run_site(ansible_env, tmp_path, "final")
+    after = setup_snapshot(emulator)
+    RECORDS["interruptions_end"].append((rc == 0, after == clean_setup, not duplicates_in(after)))
+    assert not missed, "these interruptions never happened, the test did not test them: %s" % missed
+    assert rc == 0, output[-3000:]
+    assert not duplicates_in(after), duplicates_in(after)
+    assert after == clean_setup
+
+
+def test_two_concurrent_site_runs_leave_one_clean_setup(emulator, ansible_env, clean_setup, tmp_path):
+    emulator.reset(**SETUP_TIMING)
+    logs = [open(tmp_path / ("run-%d.log" % n), "w") for n in (1, 2)]
+    try:
+        procs = [start_site(ansible_env, log) for log in logs]
+        codes = [p.wait(timeout=900) for p in procs]
+    finally:
+        for log in logs:
+            log.close()
+    during = setup_snapshot(emulator)
+    rc, output = run_site(ansible_env, tmp_path, "after")
+    after = setup_snapshot(emulator)
+    RECORDS["concurrent"].append((codes, not duplicates_in(during), rc == 0 and after == clean_setup))
+    assert not duplicates_in(during), duplicates_in(during)
+    assert rc == 0, output[-3000:]
+    assert after == clean_setup
+
+
+def test_seeded_duplicate_grants_are_all_removed(account, ansible_env):
+    """Graph can hold two copies of one grant (replica races, other tools): state absent removes every copy, and
+    exclusive keeps exactly one."""
+    account.settings(replication_delay_s=0)
+    identity = ok(ansible_env, "user_assigned_identity", {"resource_group": RG, "name": "id-duplicates",
+                                                          "location": LOCATION})
+    principal = identity["identity"]["principal_id"]
+    grant = {"principal": principal, "resource": EXO_APP_ID, "app_roles": ["Exchange.ManageAsApp"]}
+    role = {"principal": principal, "roles": ["Exchange Recipient Administrator"]}
+    ok(ansible_env, "app_role_assignment", grant)
+    ok(ansible_env, "directory_role_assignment", role)
+
+    def copies():
+        graph = account.state()["graph"]
+        return (sorted(i for i, a in graph["appRoleAssignments"].items() if a["principalId"] == principal),
+                sorted(i for i, a in graph["roleAssignments"].items() if a["principalId"] == principal))
+
+    def seed():
+        app_ids, role_ids = copies()
+        account.call("POST", "/_emulator/graph/appRoleAssignments/%s/duplicate" % app_ids[0])
+        account.call("POST", "/_emulator/graph/roleAssignments/%s/duplicate" % role_ids[0])
+        assert [len(c) for c in copies()] == [2, 2]
+
+    seed()
+    kept = [ok(ansible_env, "app_role_assignment", dict(grant, exclusive=True)),
+            ok(ansible_env, "directory_role_assignment", dict(role, exclusive=True))]
+    after_exclusive = [len(c) for c in copies()]
+    seed_count = after_exclusive == [1, 1]
+    seed()
+    removed = [ok(ansible_env, "app_role_assignment", dict(grant, state="absent")),
+               ok(ansible_env, "directory_role_assignment", dict(role, state="absent"))]
+    after_absent = [len(c) for c in copies()]
+    RECORDS["duplicates"].append((after_exclusive, after_absent))
+    assert all(r.get("changed") for r in kept + removed)
+    assert seed_count, after_exclusive
+    assert after_absent == [0, 0]
+
+
 def pytest_sessionfinish_report():
     lines = ["# Reliability figures", "",
              "Written by the reliability suite (`make reliability`, part of `make test`) on %s, against the "
-             "emulator. Each row is one module run (`ansible localhost -m`)." % time.strftime("%Y-%m-%d"), ""]
+             "emulator. Each row of the fault and bad-input tables is one module run (`ansible localhost -m`); the "
+             "interrupted and concurrent runs are whole `site.yml` runs." % time.strftime("%Y-%m-%d"), ""]
     if RECORDS["faults"]:
         lines += ["## Transient faults", "",
                   "The fault is injected on the named requests for the number of answers shown; the task must",
@@ -297,6 +476,27 @@ def pytest_sessionfinish_report():
         tasks, changes, writes = RECORDS["check_mode"][-1]
         lines += ["## Check mode", "", "After a converge of %d tasks, the same tasks in check mode with two changed "
                   "options predicted %d changes and sent %d writes." % (tasks, changes, writes), ""]
+    if RECORDS["interruptions"]:
+        lines += ["## Interrupted runs", "",
+                  "`playbooks/site.yml` with `playbooks/vars/demo.yml` on a fresh tenant, stopped right after the request "
+                  "named, one run after the other; then one run to the end, compared with an uninterrupted run.", "",
+                  "| interrupted when | signal | interrupted |", "| --- | --- | --- |"]
+        lines += ["| %s | %s | %s |" % (p, sig, "yes" if sent else "**no**") for p, sig, sent in RECORDS["interruptions"]]
+        for ok_rc, same, no_dup in RECORDS["interruptions_end"]:
+            lines += ["", "The run after them: %s; end state equal to an uninterrupted run: %s; duplicates: %s."
+                      % ("succeeded" if ok_rc else "**failed**", "yes" if same else "**no**", "none" if no_dup else "**found**")]
+        lines.append("")
+    for codes, no_dup, same in RECORDS["concurrent"]:
+        lines += ["## Concurrent runs", "",
+                  "Two `site.yml` runs started together on a fresh tenant ended with exit codes %s; duplicates: %s; "
+                  "one more run then left the state of an uninterrupted run: %s." % (
+                      " and ".join(str(c) for c in codes), "none" if no_dup else "**found**", "yes" if same else "**no**"),
+                  ""]
+    for exclusive, absent in RECORDS["duplicates"]:
+        lines += ["## Duplicate grants", "",
+                  "Two copies each of Exchange.ManageAsApp and of an Entra role seeded for one identity: `exclusive` "
+                  "left %d and %d, `state: absent` left %d and %d." % (exclusive[0], exclusive[1], absent[0], absent[1]),
+                  ""]
     lines += ["Secrets (client secret, certificate password, encrypted values, webhook URI, SAS tokens, bearer",
               "tokens) at `-vvv` and in AWX job events: `tests/tooling/test_awx_runner.py` and the unit tests of",
               "`automation_variable`, `automation_module`, `runtime_environment` and the `automation_webhook` action.",

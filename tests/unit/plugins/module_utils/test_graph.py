@@ -19,6 +19,7 @@ from azure.core.credentials import AccessToken
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import graph as g
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.errors import DeadlineExceeded
 
 BASE = "https://graph.example.test"
 ROLE = "dc50a0fb-09a3-484d-be87-e023b12c6440"
@@ -391,3 +392,32 @@ def test_module_runs_skip_unused_http_imports():
                          env=dict(__import__("os").environ, PYTHONPATH=":".join(sys.path)))
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == ["{'ok': True}", "[] None"]
+
+
+def test_the_task_deadline_bounds_a_call_with_its_retries_and_retry_after_waits():
+    # Graph keeps answering 503 and asks for 3 s between tries: without the deadline the retry handler would
+    # wait 6 x 3 s; with 1 s left the call is cancelled at the deadline and fails naming itself
+    server = Server((503, graph_error_body("ServiceUnavailable", "busy"), {"Retry-After": "3"}))
+    client = make(server, deadline=time.time() + 1.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeadlineExceeded) as info:
+            client.get(client.service_principals(), filter="appId eq 'x'")
+    finally:
+        client.close()
+    assert time.monotonic() - started < 5
+    assert "GET /servicePrincipals" in info.value.message and "deadline" in info.value.message
+    assert len(server.requests) == 1
+
+
+def test_nothing_is_sent_once_the_deadline_has_passed():
+    server = Server((200, {"value": []}))
+    client = make(server, deadline=time.time() - 1)
+    try:
+        with pytest.raises(DeadlineExceeded) as info:
+            client.post(client.directory_role_management().role_assignments,
+                        client.model("UnifiedRoleAssignment", principal_id=ROLE, role_definition_id=ROLE))
+    finally:
+        client.close()
+    assert server.requests == []
+    assert "POST /roleManagement/directory/roleAssignments was not sent" in info.value.message
