@@ -408,51 +408,6 @@ def render_template(name, organization=None, managed_identity_client_id=None):
     return EXCHANGE_ONLINE_TEMPLATE % {"organization": organization, "account_id": account_id}
 
 
-def _code_lines(text):
-    """(line number, code) pairs without comments (``#`` lines and ``<# ... #>`` blocks)."""
-    out = []
-    in_block = False
-    for number, line in enumerate(normalize_content(text or "").splitlines(), 1):
-        code = line
-        if in_block:
-            if "#>" not in code:
-                continue
-            code = code.split("#>", 1)[1]
-            in_block = False
-        while "<#" in code:
-            before, _sep, rest = code.partition("<#")
-            if "#>" in rest:
-                code = before + rest.split("#>", 1)[1]
-            else:
-                code = before
-                in_block = True
-        code = re.sub(r"(^|\s)#.*$", "", code)
-        if code.strip():
-            out.append((number, code))
-    return out
-
-
-def lint_runbook(text):
-    """Warnings about the field pitfalls of Exchange Online runbooks (list of strings)."""
-    warnings = []
-    lines = _code_lines(text)
-    hosts = [n for n, code in lines if re.search(r"(?i)\bWrite-Host\b", code)]
-    if hosts:
-        warnings.append("line %s uses Write-Host, whose text is not captured as job output: use Write-Output"
-                        % ", ".join(str(n) for n in hosts))
-    code = "\n".join(c for _n, c in lines)
-    connects = re.search(r"(?i)\bConnect-ExchangeOnline\b", code)
-    if connects:
-        if not re.search(r"(?i)\bDisconnect-ExchangeOnline\b", code):
-            warnings.append("the runbook calls Connect-ExchangeOnline but never Disconnect-ExchangeOnline: Exchange "
-                            "Online allows only a few concurrent connections per identity, so call "
-                            "Disconnect-ExchangeOnline in a finally block")
-        elif not re.search(r"(?is)\bfinally\s*\{[^}]*\bDisconnect-ExchangeOnline\b", code):
-            warnings.append("Disconnect-ExchangeOnline is not in a finally block: a failing command leaves the "
-                            "Exchange Online connection open; use try { ... } finally { Disconnect-ExchangeOnline }")
-    return warnings
-
-
 # -- runbook properties -------------------------------------------------------------------------------
 RUNBOOK_TYPES = ("PowerShell", "PowerShell72")
 
@@ -689,6 +644,6 @@ __all__ = [
     "EXCHANGE_ONLINE_MODULES", "LATEST", "POWERSHELL_GALLERY", "RUNBOOK_TYPES", "RUNTIME_VERSIONS", "STREAM_CHOICES",
     "TEMPLATES", "check_job_parameters", "check_organization", "check_version",
     "content_lines", "content_link", "content_sha256", "import_facts", "import_needed", "job_facts", "job_hint",
-    "job_parameters", "lint_runbook", "normalize_content", "package_uri", "props", "read_streams", "read_text",
+    "job_parameters", "normalize_content", "package_uri", "props", "read_streams", "read_text",
     "render_template", "runbook_facts", "same_content", "same_version", "wait_for_import", "wait_for_job",
 ]

@@ -102,11 +102,16 @@ options:
     default: true
   lint:
     description:
-      - Warn when the content uses C(Write-Host) (its text is not captured as job output) or connects to
-        Exchange Online without C(Disconnect-ExchangeOnline) in a C(finally) block (Exchange Online allows only
-        a few concurrent connections per identity).
-    type: bool
-    default: true
+      - Check the content with the text rules of M(m365.exo_automation.runbook_lint) before anything is written
+        (a missing C(-ManagedIdentity) or C(-Organization), Remote PowerShell, basic-auth C(-Credential), secrets in
+        the script, C(Write-Host), no C(Disconnect-ExchangeOnline), ...).
+      - V(warn) returns the findings (RV(lint_findings), RV(lint)) and shows the errors and warnings among them as
+        warnings. V(error) does the same and fails, writing nothing, when a finding has severity error.
+        V(off) skips the check.
+      - V(false) is read as V(off).
+    type: str
+    choices: [error, warn, "off"]
+    default: warn
   state:
     description: V(present) creates or updates the runbook, V(absent) deletes it.
     type: str
@@ -268,11 +273,22 @@ published:
   type: bool
   sample: true
 lint:
-  description: What the content check found (also shown as warnings).
+  description: The errors and warnings the content check found, one line each (also shown as warnings).
   returned: always
   type: list
   elements: str
-  sample: ["line 4 uses Write-Host, whose text is not captured as job output: use Write-Output"]
+  sample: ["line 4: EXO007 warning: Write-Host writes to the host, not to the job's output. Fix: Use Write-Output
+    for results (Write-Verbose / Write-Warning for messages)."]
+lint_findings:
+  description: Every finding of the content check (errors, warnings and notes), as M(m365.exo_automation.runbook_lint)
+    returns them.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"rule": "EXO007", "severity": "warning", "title": "Write-Host where output is read", "line": 4,
+            "column": 5, "message": "Write-Host writes to the host, not to the job's output",
+            "error": "(no error: the job's Output stream lacks the text)", "fix": "Use Write-Output for results.",
+            "link": "https://learn.microsoft.com/azure/automation/automation-runbook-output-and-messages"}]
 test_job:
   description: The test job of the draft, when O(test_before_publish=true) ran one.
   returned: when a test job ran
@@ -321,6 +337,7 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
+from ansible_collections.m365.exo_automation.plugins.module_utils import runbook_lint as rl
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
@@ -348,7 +365,7 @@ ARGSPEC.update(
     test_parameters=dict(type="dict"),
     tags=dict(type="dict"),
     purge_tags=dict(type="bool", default=True),
-    lint=dict(type="bool", default=True),
+    lint=dict(type="str", choices=["error", "warn", "off"], default="warn"),
     state=dict(type="str", choices=["present", "absent"], default="present"),
     wait=dict(type="bool", default=True),
     timeout=dict(type="int", default=600),
@@ -497,14 +514,32 @@ class Runbook(flow.Resource):
         view["content"] = au.content_lines(self.texts.get(facts.get("content_sha256")))
         return view
 
+    def lint(self, content):
+        """The findings of the text rules, before anything is written: warned about, and with lint=error a
+        failure when one is an error."""
+        mode = self.params["lint"]
+        if content is None or mode == "off":
+            return []
+        findings = rl.lint_text(content)
+        for f in findings:
+            if f["severity"] in ("error", "warning"):
+                self.m.warn("runbook %s: %s" % (self.name, rl.describe(f)))
+        errors = [f for f in findings if f["severity"] == "error"]
+        if mode == "error" and errors:
+            raise ModuleError("runbook %s: the content has %d lint error(s), nothing was written: %s"
+                              % (self.name, len(errors), "; ".join(rl.describe(f) for f in errors)), option="lint",
+                              hint="Fix the script, or set lint=warn to upload it anyway.",
+                              result={"lint_findings": findings, "lint": [rl.describe(f) for f in findings
+                                                                          if f["severity"] in ("error", "warning")]})
+        return findings
+
     def desired(self, current):
         p = self.params
         if p["state"] == "absent":
             return None
         content = desired_content(p)
-        lint = au.lint_runbook(content) if (content is not None and p["lint"]) else []
-        for warning in lint:
-            self.m.warn("runbook %s: %s" % (self.name, warning))
+        findings = self.lint(content)
+        lint = [rl.describe(f) for f in findings if f["severity"] in ("error", "warning")]
         if current is None:
             account = au.get_account(self.m, self.client, self.rg, self.account)
         else:
@@ -518,13 +553,13 @@ class Runbook(flow.Resource):
         elif content is None:
             raise ModuleError("one of content, src or template is required to create runbook %s" % self.name,
                               option="content")
-        return {"content": content, "lint": lint, "runbook_type": runbook_type,
+        return {"content": content, "lint": lint, "lint_findings": findings, "runbook_type": runbook_type,
                 "runtime_environment": runtime_environment, "location": (account or {}).get("location")}
 
     def plan(self, current, desired):
         if desired is None:
             return flow.Plan(flow.DELETE if current is not None else None, content_changed=False, published=False,
-                             lint=[])
+                             lint=[], lint_findings=[])
         p = self.params
         content = desired["content"]
         have = (current or {}).get("content") or {"published": None, "draft": None}
@@ -549,7 +584,8 @@ class Runbook(flow.Resource):
             if tags_changed:
                 patch["tags"] = new_tags
         details = dict(content_changed=bool(content_changed or current is None), published=bool(publish),
-                       lint=desired["lint"], save=save, publish=publish, patch=patch,
+                       lint=desired["lint"], lint_findings=desired["lint_findings"], save=save, publish=publish,
+                       patch=patch,
                        text=au.normalize_content(content) if save else None,
                        runtime_environment=desired["runtime_environment"])
         if current is not None and not (content_changed or publish or patch):
@@ -609,7 +645,7 @@ class Runbook(flow.Resource):
                 self.m.wait_poller(poller, "publishing runbook %s" % name, timeout=p["timeout"])
 
     def extra(self, plan, after):
-        out = dict((k, plan.details[k]) for k in ("content_changed", "published", "lint"))
+        out = dict((k, plan.details[k]) for k in ("content_changed", "published", "lint", "lint_findings"))
         if self.test_job is not None:
             out["test_job"] = self.test_job
         return out

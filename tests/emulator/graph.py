@@ -34,7 +34,7 @@ import re
 import uuid
 from urllib.parse import quote, unquote, urlencode
 
-from .core import ApiError, graph_error, new_guid, on_reset, route, utcnow_iso
+from .core import ACCEPTED_DOMAINS, ApiError, graph_error, new_guid, on_reset, route, utcnow_iso
 
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -1331,6 +1331,51 @@ def role_assignment_delete(req):
 # ---------------------------------------------------------------------------------------------------------------
 def _control_error(status, message):
     raise ApiError(status, {"error": {"code": "BadRequest" if status == 400 else "NotFound", "message": message}})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# organization: the tenant, with its verified domains (the initial *.onmicrosoft.com one and the custom ones)
+# ---------------------------------------------------------------------------------------------------------------
+def _organization(emu):
+    initial = emu.organization
+    domains = [initial] + [d for d in ACCEPTED_DOMAINS if d.lower() != initial.lower()]
+    default = domains[1] if len(domains) > 1 else initial
+    return {
+        "id": emu.tenant_id, "deletedDateTime": None, "businessPhones": [], "city": None, "country": None,
+        "countryLetterCode": "US", "createdDateTime": "2020-01-01T00:00:00Z",
+        "displayName": initial.split(".", 1)[0].capitalize(), "marketingNotificationEmails": [],
+        "onPremisesLastSyncDateTime": None, "onPremisesSyncEnabled": None, "postalCode": None,
+        "preferredLanguage": "en", "privacyProfile": None, "securityComplianceNotificationMails": [],
+        "securityComplianceNotificationPhones": [], "state": None, "street": None, "technicalNotificationMails": [],
+        "tenantType": "AAD", "assignedPlans": [], "provisionedPlans": [],
+        "verifiedDomains": [{"capabilities": "Email, OfficeCommunicationsOnline", "isDefault": name == default,
+                             "isInitial": name == initial, "name": name, "type": "Managed"} for name in domains],
+    }
+
+
+ORGANIZATION = Resource("organization", [
+    "id", "deletedDateTime", "businessPhones", "city", "country", "countryLetterCode", "createdDateTime",
+    "displayName", "marketingNotificationEmails", "onPremisesLastSyncDateTime", "onPremisesSyncEnabled",
+    "postalCode", "preferredLanguage", "privacyProfile", "securityComplianceNotificationMails",
+    "securityComplianceNotificationPhones", "state", "street", "technicalNotificationMails", "tenantType",
+    "assignedPlans", "provisionedPlans", "verifiedDomains"], {"id"})
+
+
+@route("graph", "GET", V1 + r"/organization")
+def organization_list(req):
+    return list_response(req, [_organization(req.emu)], ORGANIZATION, "organization", default_top=0)
+
+
+@route("graph", "GET", V1 + r"/organization/(?P<id>[^/]+)")
+def organization_get(req):
+    org = _organization(req.emu)
+    if unquote(req.params["id"]).lower() != org["id"].lower():
+        graph_error(404, "Request_ResourceNotFound", f"Resource '{unquote(req.params['id'])}' does not exist or one "
+                                                     f"of its queried reference-property objects are not present.")
+    names = parse_select(req, ORGANIZATION)
+    out = {"@odata.context": _metadata(req, _context_select("organization", names) + "/$entity")}
+    out.update(apply_select(org, names))
+    return 200, out
 
 
 @route("control", "POST", r"/_emulator/graph/managedIdentities")

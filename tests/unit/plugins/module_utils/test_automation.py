@@ -9,6 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils import runbook_lint as rl
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 
 
@@ -167,7 +168,7 @@ def test_exchange_online_template(client_id, fragment):
     assert "Get-AcceptedDomain" in text
     assert "finally {\n    Disconnect-ExchangeOnline" in text
     assert "Write-Output" in text
-    assert au.lint_runbook(text) == []
+    assert rl.lint_text(text) == []
 
 
 def test_template_needs_an_organization():
@@ -177,24 +178,6 @@ def test_template_needs_an_organization():
     with pytest.raises(ModuleError) as err:
         au.render_template("exchange_online", "not a domain")
     assert err.value.option == "organization"
-
-
-def test_lint_write_host_and_missing_disconnect():
-    text = "# Write-Host in a comment\n<#\nWrite-Host in a block\n#>\nConnect-ExchangeOnline -ManagedIdentity\n" \
-           "Write-Host 'hi'\n"
-    warnings = au.lint_runbook(text)
-    assert warnings[0].startswith("line 6 uses Write-Host")
-    assert "never Disconnect-ExchangeOnline" in warnings[1]
-    assert len(warnings) == 2
-
-
-def test_lint_disconnect_outside_finally():
-    text = "Connect-ExchangeOnline -ManagedIdentity\nGet-AcceptedDomain\nDisconnect-ExchangeOnline\n"
-    assert ["Disconnect-ExchangeOnline is not in a finally block" in w for w in au.lint_runbook(text)] == [True]
-
-
-def test_lint_clean_script():
-    assert au.lint_runbook("Write-Output 'hello'\n") == []
 
 
 # -- jobs ---------------------------------------------------------------------------------------------------

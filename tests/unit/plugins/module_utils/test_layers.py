@@ -20,7 +20,7 @@ PREFIX = "ansible_collections.m365.exo_automation.plugins."
 
 # Each module_utils file and the layer it belongs to; a file may import only files of lower layers.
 LAYERS = {
-    "errors": 0, "validation": 1, "clouds": 0, "wellknown": 0, "diff": 0,
+    "errors": 0, "validation": 1, "clouds": 0, "wellknown": 0, "diff": 0, "runbook_lint": 1,
     "waiting": 1, "auth": 1,
     "arm": 2, "graph": 2,
     "base": 3,

@@ -197,6 +197,62 @@ def test_lint_warns(monkeypatch, fake):
     assert quiet["lint"] == []
 
 
+BAD = "Connect-ExchangeOnline -ManagedIdentity\nWrite-Host 'x'\n"
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+@pytest.mark.parametrize("existing", [False, True])
+def test_lint_error_refuses_errors_and_writes_nothing(monkeypatch, fake, check_mode, existing):
+    if existing:
+        fake.add_runbook(RG, AA, NAME, HELLO)
+    result = run(monkeypatch, check_mode, content=BAD, lint="error")
+    assert result["failed"]
+    assert result["option"] == "lint"
+    assert "nothing was written" in result["msg"] and "EXO002" in result["msg"]
+    assert [f["rule"] for f in result["lint_findings"]] == ["EXO002", "EXO008", "EXO007"]
+    assert fake.writes == []
+    if existing:
+        assert fake.runbooks[(account_id(RG, AA).lower(), NAME.lower())]["published"] == HELLO
+
+
+def test_lint_error_uploads_a_runbook_with_warnings_only(monkeypatch, fake):
+    result = run(monkeypatch, content="Write-Host 'x'\n", lint="error")
+    assert result["changed"] is True
+    assert [f["rule"] for f in result["lint_findings"]] == ["EXO007"]
+    assert any("EXO007" in w for w in result["warnings"])
+
+
+def test_lint_warn_returns_findings_and_warnings(monkeypatch, fake):
+    result = run(monkeypatch, content=BAD)
+    assert result["changed"] is True
+    assert [f["rule"] for f in result["lint_findings"]] == ["EXO002", "EXO008", "EXO007"]
+    assert len(result["lint"]) == 3 and result["lint"][0].startswith("line 1: EXO002 error")
+    assert sum("runbook %s: line" % NAME in w for w in result["warnings"]) == 3
+    f = result["lint_findings"][0]
+    assert f["fix"] and f["link"].startswith("https://learn.microsoft.com/") and f["line"] == 1
+
+
+def test_lint_notes_are_returned_but_not_warned(monkeypatch, fake):
+    text = "Connect-ExchangeOnline -ManagedIdentity -Organization x.onmicrosoft.com\nDisconnect-ExchangeOnline\n"
+    result = run(monkeypatch, content=text)
+    assert [f["rule"] for f in result["lint_findings"]] == ["EXO009"]
+    assert result["lint"] == [] and not result.get("warnings")
+
+
+@pytest.mark.parametrize("value", ["off", False])
+def test_lint_off(monkeypatch, fake, value):
+    result = run(monkeypatch, content=BAD, lint=value)
+    assert result["changed"] is True
+    assert result["lint"] == [] and result["lint_findings"] == []
+    assert not result.get("warnings")
+
+
+def test_template_content_is_lint_clean(monkeypatch, fake):
+    result = run(monkeypatch, template="exchange_online", organization="contoso.onmicrosoft.com", lint="error",
+                 managed_identity_client_id=CLIENT_ID)
+    assert result["changed"] is True and result["lint_findings"] == []
+
+
 def test_test_before_publish_publishes_when_the_test_completes(monkeypatch, fake):
     fake.add_runbook(RG, AA, NAME, HELLO)
     fake.job_outcome = lambda rb, content, params: ("Completed", None, [("Output", "ok " + params.get("Name", ""))])
