@@ -18,7 +18,8 @@ A module describes its object with a :class:`Resource` subclass and hands it to 
 The prediction and the real result go through the same ``facts()``, so check mode and a real run return the
 same shape. Lists a module reconciles (app roles, Entra roles, job-schedule links, packages, tags) go through
 :func:`reconcile`, which keeps add / remove / keep apart and honours ``exclusive`` (remove what is not declared)
-and ``state: absent`` (remove every copy of what is declared).
+and ``state: absent`` (remove every copy of what is declared). The roles granted to a principal (app roles, Entra
+roles) are a :class:`LinkSet`: the same flow, with the principal's undeclared roles returned as ``extra``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,8 +28,21 @@ __metaclass__ = type
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import arm
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import make_diff
+from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
+from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
+    PRINCIPAL_WAIT_TIMEOUT,
+    confirm,
+    get_service_principal,
+    retry_replication,
+    wait_for_principal,
+)
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import desired_location
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name, check_tags, resource_id
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
+    check_name,
+    check_seconds,
+    check_tags,
+    resource_id,
+)
 
 CREATE = "create"
 UPDATE = "update"
@@ -214,4 +228,157 @@ def reconcile(current, declared, key, exclusive=False, absent=False):
     return ListPlan(add, remove, keep)
 
 
-__all__ = ["CREATE", "DELETE", "UPDATE", "GroupResource", "ListPlan", "Plan", "Resource", "reconcile", "run"]
+def link_argspec(**options):
+    """The argument spec of a :class:`LinkSet` module: ``principal``, ``exclusive``, ``state`` and
+    ``principal_wait_timeout`` (doc fragment ``m365.exo_automation.assignment``) plus ``options``."""
+    spec = dict(
+        principal=dict(type="str", required=True),
+        exclusive=dict(type="bool", default=False),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        principal_wait_timeout=dict(type="int", default=PRINCIPAL_WAIT_TIMEOUT),
+    )
+    spec.update(options)
+    return spec
+
+
+class LinkSet(Resource):
+    """The immutable links of one principal that a module reconciles (app-role grants on a resource, Entra role
+    assignments at a directory scope): created and deleted, never updated. The principal is read with one list
+    call; the links the task manages are those :meth:`in_scope`, and every link of the principal that the task
+    does not declare (in scope or not) is returned as ``extra``, whether or not the task removes it.
+
+    Subclasses set ``what`` (the links in messages, such as ``"app roles"``) and ``verb`` (``"granting"``), and
+    define :meth:`key` (the lower-cased key of a Graph item: a role id), :meth:`name` (the display name of a key),
+    :meth:`list_all`, :meth:`in_scope`, :meth:`new_link` (the predicted Graph item of a link to create),
+    :meth:`create`, :meth:`delete`, :meth:`link_facts` and :meth:`privileged` (both for ``extra``). ``read()`` sets
+    ``self.graph`` and ``self.principal_id``, then returns :meth:`read_links`. The options ``exclusive``,
+    ``state`` and ``principal_wait_timeout`` are read."""
+
+    result_key = "assignments"
+    names_key = "names"
+    fact_key = "id"  # the key of facts() that holds the role id
+    what = "links"
+    verb = "creating"
+
+    def __init__(self, m):
+        super(LinkSet, self).__init__(m)
+        check_seconds(self.params["principal_wait_timeout"], "principal_wait_timeout")
+        self.graph = None
+        self.principal_id = None
+        self.held = []  # every link of the principal before the task
+        self.declared = set()
+        self.expected = None
+
+    def key(self, item):
+        raise NotImplementedError
+
+    def name(self, key):
+        raise NotImplementedError
+
+    def list_all(self):
+        raise NotImplementedError
+
+    def in_scope(self, item):
+        raise NotImplementedError
+
+    def new_link(self, key):
+        raise NotImplementedError
+
+    def create(self, key):
+        raise NotImplementedError
+
+    def delete(self, item):
+        raise NotImplementedError
+
+    def link_facts(self, item):
+        """Facts of a link for ``extra`` (besides ``id``, ``privileged`` and ``removed``)."""
+        raise NotImplementedError
+
+    def privileged(self, item):
+        return False
+
+    def read_links(self):
+        """The links in scope: after apply() the confirmed ones, else those the principal holds (waiting out
+        replication of a new principal with state=present; a principal Graph does not know holds none)."""
+        if self.expected is not None:
+            return [a for a in self._confirm() if self.in_scope(a)]
+        p = self.params
+        held = []
+        if self.principal_id:
+            if p["state"] == "present":
+                wait_for_principal(self.graph, self.principal_id, p["principal_wait_timeout"])
+                held = self.list_all()
+            elif get_service_principal(self.graph, self.principal_id, select="id") is not None:
+                held = self.list_all()
+        self.held = held
+        return [a for a in held if self.in_scope(a)]
+
+    def _confirm(self):
+        keys, gone = self.expected
+        return confirm(
+            self.list_all,
+            lambda items: (set(self.key(a) for a in items if self.in_scope(a)) == keys
+                           and not any(a.get("id") in gone for a in items)),
+            "%s of %s" % (self.what, self.principal_id))
+
+    def plan(self, current, desired):
+        p = self.params
+        self.declared = set(desired)
+        lp = reconcile(current, desired, key=self.key, exclusive=p["exclusive"], absent=p["state"] == "absent")
+        if not lp.changed:
+            return Plan(lists=lp)
+        return Plan(UPDATE, list(lp.keep) + [self.new_link(k) for k in lp.add], lists=lp)
+
+    def apply(self, plan):
+        lp, p = plan.details["lists"], self.params
+        for item in lp.remove:
+            self.delete(item)
+        for k in lp.add:
+            try:
+                retry_replication(lambda k=k: self.create(k), p["principal_wait_timeout"],
+                                  "%s %s to %s" % (self.verb, self.name(k), self.principal_id), option="principal")
+            except GraphError as err:
+                if not err.is_duplicate():  # created meanwhile by someone else: the confirmation shows it
+                    raise
+        self.expected = (set(self.key(a) for a in lp.keep) | set(lp.add), set(a.get("id") for a in lp.remove))
+
+    def extra(self, plan, after):
+        """``principal_id``, ``added`` and ``removed`` (names), ``names_key``: the names in scope after the task,
+        and ``extra``: see :meth:`extra_links`."""
+        lp = plan.details["lists"]
+        result = {
+            "principal_id": self.principal_id,
+            "added": [self.name(k) for k in lp.add],
+            "removed": list(dict.fromkeys(self.name(self.key(a)) for a in lp.remove)),
+            self.names_key: sorted(set(self.name(self.key(a)) for a in after or [])),
+            "extra": self.extra_links(plan),
+        }
+        result.update(self.more_results(after))
+        return result
+
+    def more_results(self, after):
+        """Result keys of the subclass."""
+        return {}
+
+    def diffable(self, facts):
+        return {self.names_key: sorted(set(self.name(str(a.get(self.fact_key)).lower()) for a in facts))}
+
+    def extra_links(self, plan):
+        """The links the principal held before the task that the task does not declare, each with ``removed``:
+        whether the task removes it (or would, in check mode)."""
+        lp = plan.details["lists"]
+        removed = set(a.get("id") for a in lp.remove)
+        out = []
+        for a in self.held:
+            if self.in_scope(a) and self.key(a) in self.declared:
+                continue
+            facts = {"id": a.get("id")}
+            facts.update(self.link_facts(a))
+            facts["privileged"] = bool(self.privileged(a))
+            facts["removed"] = a.get("id") in removed
+            out.append(facts)
+        return out
+
+
+__all__ = ["CREATE", "DELETE", "UPDATE", "GroupResource", "LinkSet", "ListPlan", "Plan", "Resource", "link_argspec",
+           "reconcile", "run"]

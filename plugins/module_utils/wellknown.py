@@ -204,3 +204,86 @@ def app_id_for(name):
 def well_known_names():
     """The display names of the well-known applications, for messages."""
     return sorted(FIRST_PARTY_APPS.values())
+
+
+# -- privilege ---------------------------------------------------------------------------------------------
+# Entra built-in roles that Microsoft labels PRIVILEGED in the permissions reference (roles that can manage
+# credentials, grant permissions or change security settings), by display name.
+PRIVILEGED_ENTRA_ROLE_NAMES = (
+    "Application Administrator",
+    "Application Developer",
+    "Authentication Administrator",
+    "Authentication Extensibility Administrator",
+    "B2C IEF Keyset Administrator",
+    "Cloud Application Administrator",
+    "Cloud Device Administrator",
+    "Conditional Access Administrator",
+    "Directory Synchronization Accounts",
+    "Directory Writers",
+    "Domain Name Administrator",
+    "External Identity Provider Administrator",
+    "Global Administrator",
+    "Global Reader",
+    "Helpdesk Administrator",
+    "Hybrid Identity Administrator",
+    "Intune Administrator",
+    "Lifecycle Workflows Administrator",
+    "Partner Tier1 Support",
+    "Partner Tier2 Support",
+    "Password Administrator",
+    "Privileged Authentication Administrator",
+    "Privileged Role Administrator",
+    "Security Administrator",
+    "Security Operator",
+    "Security Reader",
+    "User Administrator",
+)
+# template id -> display name
+PRIVILEGED_ENTRA_ROLES = dict((ENTRA_ROLES[name], name) for name in PRIVILEGED_ENTRA_ROLE_NAMES)
+
+EXCHANGE_ADMINISTRATOR_ID = ENTRA_ROLES["Exchange Administrator"]
+# Exchange Administrator counts as privileged next to a declared role that does less in Exchange Online.
+NARROWER_THAN_EXCHANGE_ADMINISTRATOR = tuple(
+    ENTRA_ROLES[name] for name in ("Exchange Recipient Administrator", "Global Reader", "Security Reader",
+                                   "Compliance Administrator", "Helpdesk Administrator"))
+
+# App roles (by value, on any resource) that reach every mailbox, every directory object, or can grant
+# themselves more: an identity holding one of them can do far more than Exchange Online automation needs.
+BROAD_APP_ROLES = frozenset((
+    "full_access_as_app",
+    "Mail.Read",
+    "Mail.ReadWrite",
+    "Mail.Send",
+    "MailboxSettings.ReadWrite",
+    "Calendars.ReadWrite",
+    "Contacts.ReadWrite",
+    "Files.ReadWrite.All",
+    "Sites.FullControl.All",
+    "Sites.ReadWrite.All",
+    "Directory.ReadWrite.All",
+    "User.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Domain.ReadWrite.All",
+    "RoleManagement.ReadWrite.Directory",
+    "AppRoleAssignment.ReadWrite.All",
+    "Application.ReadWrite.All",
+    "Application.ReadWrite.OwnedBy",
+    "Policy.ReadWrite.ConditionalAccess",
+    "PrivilegedAccess.ReadWrite.AzureAD",
+    "UserAuthenticationMethod.ReadWrite.All",
+))
+
+
+def privileged_entra_role(template_id, declared_ids=()):
+    """True when the Entra role with this template (or built-in definition) id is privileged; Exchange
+    Administrator is, when ``declared_ids`` (the template ids a task declares) hold a narrower role."""
+    rid = str(template_id or "").lower()
+    if rid in PRIVILEGED_ENTRA_ROLES:
+        return True
+    declared = set(str(d).lower() for d in declared_ids or ())
+    return rid == EXCHANGE_ADMINISTRATOR_ID and bool(declared & set(NARROWER_THAN_EXCHANGE_ADMINISTRATOR))
+
+
+def broad_app_role(value):
+    """True when the app role ``value`` (such as ``Mail.ReadWrite``) is broad (see BROAD_APP_ROLES)."""
+    return value in BROAD_APP_ROLES

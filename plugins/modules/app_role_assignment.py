@@ -24,19 +24,13 @@ description:
     exponential backoff for up to O(principal_wait_timeout) seconds, then fails saying replication did not
     finish. After writing it reads again until several consecutive reads agree.
   - App role grants cannot be changed, only created and deleted.
+  - Besides the grants on O(resource), the module reads every app role the principal holds, on any resource (one
+    list call), and returns those the task does not declare as RV(extra), broad ones (such as
+    B(full_access_as_app), B(Mail.ReadWrite), B(Directory.ReadWrite.All)) flagged as privileged. This is what
+    an audit (check mode) reports as extra privilege; O(exclusive) still alone decides what is removed.
   - Needs the Graph permission C(AppRoleAssignment.ReadWrite.All) and C(Application.Read.All) (or the
     Privileged Role Administrator / Cloud Application Administrator role).
 options:
-  principal:
-    description:
-      - Who receives the app roles. Either the object id of a service principal (for a managed identity, its
-        I(principal id), not its client id), or the ARM resource id of a managed identity, an Automation account
-        (C(/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Automation/automationAccounts/<name>),
-        its system-assigned identity) or a user-assigned identity
-        (C(.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>)).
-      - A client (application) id given here fails at once with the matching object id in the message.
-    type: str
-    required: true
   resource:
     description:
       - The application whose app roles are granted, by well-known name (V(Office 365 Exchange Online),
@@ -54,27 +48,8 @@ options:
     type: list
     elements: str
     default: []
-  exclusive:
-    description:
-      - With V(true), app roles of O(principal) on the same O(resource) that are not in O(app_roles) are removed.
-      - Grants on other resources are never touched.
-    type: bool
-    default: false
-  state:
-    description: V(present) grants O(app_roles), V(absent) removes them.
-    type: str
-    choices: [present, absent]
-    default: present
-  principal_wait_timeout:
-    description:
-      - Seconds to wait for Microsoft Graph to know O(principal) (and to accept a grant that references it)
-        after the identity was created. Replication has no documented bound; users report from 15 seconds to
-        over 5 minutes.
-      - Used with O(state=present). With O(state=absent) nothing is waited for; a principal that Graph does not
-        know holds nothing to remove.
-    type: int
-    default: 600
 extends_documentation_fragment:
+  - m365.exo_automation.assignment
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
   - m365.exo_automation.auth.msi
@@ -122,17 +97,18 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
-principal_id:
-  description: Object id of the principal; null in check mode when its managed identity does not exist yet.
-  returned: always
-  type: str
-  sample: 5b4c3d2e-1f0a-4b9c-8d7e-6f5a4b3c2d1e
 resource:
   description: The resource service principal.
   returned: always
   type: dict
   sample: {"id": "3f1a2b4c-5d6e-4f70-8192-a3b4c5d6e7f8", "app_id": "00000002-0000-0ff1-ce00-000000000000",
            "display_name": "Office 365 Exchange Online"}
+principal_id:
+  description: Object id of the principal that holds the grants; null in check mode when its managed identity
+    does not exist yet.
+  returned: always
+  type: str
+  sample: 5b4c3d2e-1f0a-4b9c-8d7e-6f5a4b3c2d1e
 app_roles:
   description: Values of the app roles O(principal) holds on O(resource) after the task (predicted in check mode).
   returned: always
@@ -167,14 +143,30 @@ assignments:
       resource_id: 3f1a2b4c-5d6e-4f70-8192-a3b4c5d6e7f8
       resource_display_name: Office 365 Exchange Online
       created_date_time: "2025-01-01T12:00:00Z"
+extra:
+  description:
+    - The app roles O(principal) held before the task, on any resource, that the task does not declare (those
+      on O(resource) that are not in O(app_roles), and all on other resources). Names of roles on other
+      resources are read once per resource.
+    - C(privileged) is true for broad app roles (every mailbox, every directory object, or the right to grant
+      more; the list is in C(plugins/module_utils/wellknown.py), C(BROAD_APP_ROLES)); C(removed) is true when
+      the task removes the grant (or would, in check mode), which only O(exclusive=true) does, on O(resource).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: 9Xk2dW1fSaE2DxC8Ctb5BXz6m3Sd9vJZBoKrBxF0w7a4
+      role_id: dc890d15-9560-4a4c-9b7f-a736ec74ec40
+      role_name: full_access_as_app
+      resource_id: 3f1a2b4c-5d6e-4f70-8192-a3b4c5d6e7f8
+      resource_name: Office 365 Exchange Online
+      privileged: true
+      removed: false
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
-    PRINCIPAL_WAIT_TIMEOUT,
     app_role_assignment_facts,
-    confirm,
     get_service_principal,
     grant_app_role,
     list_app_role_assignments,
@@ -183,20 +175,13 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     resolve_app_roles,
     resolve_principal,
     resolve_resource,
-    retry_replication,
     revoke_app_role,
-    wait_for_principal,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_seconds
 
-ARGSPEC = dict(
-    principal=dict(type="str", required=True),
+ARGSPEC = flow.link_argspec(
     resource=dict(type="str", required=True),
     app_roles=dict(type="list", elements="str", default=[]),
-    exclusive=dict(type="bool", default=False),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    principal_wait_timeout=dict(type="int", default=PRINCIPAL_WAIT_TIMEOUT),
 )
 
 
@@ -222,14 +207,14 @@ def resource_roles(m, graph):
     raise missing_resource_error(value, app_id)
 
 
-def role_key(a):
-    return str(a.get("appRoleId")).lower()
+class AppRoleAssignments(flow.LinkSet):
+    """The app role assignments of the principal on the resource (a list of Graph JSON objects); ``held`` has
+    those on every resource."""
 
-
-class AppRoleAssignments(flow.Resource):
-    """The app role assignments of the principal on the resource (a list of Graph JSON objects)."""
-
-    result_key = "assignments"
+    names_key = "app_roles"
+    fact_key = "app_role_id"
+    what = "app roles"
+    verb = "granting"
 
     def __init__(self, m):
         super(AppRoleAssignments, self).__init__(m)
@@ -237,44 +222,35 @@ class AppRoleAssignments(flow.Resource):
         if p["state"] == "present" and not p["app_roles"]:
             raise ModuleError("option 'app_roles' needs at least one app role with state=present",
                               option="app_roles")
-        check_seconds(p["principal_wait_timeout"], "principal_wait_timeout")
-        self.graph = None
-        self.principal_id = None
         self.resource = None
         self.resource_id = None
         self.roles = []
         self.values = {}
-        self.expected = None
+        self.other_resources = {}  # lower-cased resource id -> (display name, {lower-cased role id: value})
 
-    def _list(self):
-        return list_app_role_assignments(self.graph, self.principal_id, self.resource_id)
+    def key(self, item):
+        return str(item.get("appRoleId")).lower()
+
+    def name(self, key):
+        return self.values.get(key) or key
+
+    def list_all(self):
+        # one call for every resource: the grants on other resources are reported as extra
+        return list_app_role_assignments(self.graph, self.principal_id)
+
+    def in_scope(self, item):
+        return bool(self.resource_id) and str(item.get("resourceId", "")).lower() == self.resource_id.lower()
 
     def read(self):
         if self.expected is not None:
-            return self._confirm()
+            return self.read_links()
         m, p = self.m, self.params
         principal = resolve_principal(m, p["principal"])
-        self.graph = graph = m.graph()
-        self.resource, self.resource_id, self.roles = resource_roles(m, graph)
+        self.graph = m.graph()
+        self.resource, self.resource_id, self.roles = resource_roles(m, self.graph)
         self.values = dict((str(r.get("id")).lower(), r.get("value")) for r in self.roles)
         self.principal_id = require_principal(m, principal)
-        if not (self.principal_id and self.resource_id):
-            return []
-        if p["state"] == "present":
-            wait_for_principal(graph, self.principal_id, p["principal_wait_timeout"])
-            return self._list()
-        if get_service_principal(graph, self.principal_id, select="id") is not None:
-            # nothing to wait for when removing: a principal Graph does not know holds no grants
-            return self._list()
-        return []
-
-    def _confirm(self):
-        keys, gone = self.expected
-        return confirm(
-            self._list,
-            lambda items: (set(role_key(a) for a in items) == keys
-                           and not any(a.get("id") in gone for a in items)),
-            "app roles of %s on %s" % (self.principal_id, self.resource.get("display_name") or self.resource_id))
+        return self.read_links()
 
     def desired(self, current):
         p = self.params
@@ -282,55 +258,44 @@ class AppRoleAssignments(flow.Resource):
                                    resource_name=self.resource.get("display_name") or p["resource"])
         ids = [str(r["id"]).lower() for r in wanted]
         if p["state"] == "absent" and not ids:  # an empty list removes every app role on the resource
-            ids = [role_key(a) for a in current]
+            ids = [self.key(a) for a in current]
         return ids
 
-    def plan(self, current, desired):
-        p = self.params
-        lp = flow.reconcile(current, desired, key=role_key, exclusive=p["exclusive"], absent=p["state"] == "absent")
-        if not lp.changed:
-            return flow.Plan(lists=lp)
-        after = list(lp.keep) + [
-            {"id": None, "appRoleId": rid, "principalId": self.principal_id, "resourceId": self.resource_id,
-             "resourceDisplayName": self.resource.get("display_name")} for rid in lp.add]
-        return flow.Plan(flow.UPDATE, after, lists=lp)
+    def new_link(self, key):
+        return {"id": None, "appRoleId": key, "principalId": self.principal_id, "resourceId": self.resource_id,
+                "resourceDisplayName": self.resource.get("display_name")}
 
-    def apply(self, plan):
-        lp, graph, p = plan.details["lists"], self.graph, self.params
-        for a in lp.remove:
-            revoke_app_role(graph, self.principal_id, a["id"])
-        for rid in lp.add:
-            try:
-                retry_replication(
-                    lambda rid=rid: grant_app_role(graph, self.principal_id, self.resource_id, rid),
-                    p["principal_wait_timeout"],
-                    "granting %s to %s" % (self._value(rid), self.principal_id), option="principal")
-            except GraphError as err:
-                if not err.is_duplicate():  # granted meanwhile by someone else: the confirmation below shows it
-                    raise
-        self.expected = (set(role_key(a) for a in lp.keep) | set(lp.add), set(a.get("id") for a in lp.remove))
+    def create(self, key):
+        return grant_app_role(self.graph, self.principal_id, self.resource_id, key)
 
-    def _value(self, rid):
-        return self.values.get(rid) or rid
+    def delete(self, item):
+        return revoke_app_role(self.graph, self.principal_id, item["id"])
 
-    def _names(self, items):
-        return sorted(set(self._value(role_key(a)) for a in items or []))
+    def _resource_of(self, item):
+        """``(display name, role values)`` of the resource of a grant; other resources are read once each."""
+        rid = str(item.get("resourceId") or "").lower()
+        if self.in_scope(item):
+            return self.resource.get("display_name"), self.values
+        if rid not in self.other_resources:
+            sp = get_service_principal(self.graph, rid, select="id,displayName,appRoles") or {}
+            self.other_resources[rid] = (
+                sp.get("displayName") or item.get("resourceDisplayName"),
+                dict((str(r.get("id")).lower(), r.get("value")) for r in sp.get("appRoles") or []))
+        return self.other_resources[rid]
+
+    def link_facts(self, item):
+        name, values = self._resource_of(item)
+        return {"role_id": item.get("appRoleId"), "role_name": values.get(self.key(item)),
+                "resource_id": item.get("resourceId"), "resource_name": name}
+
+    def privileged(self, item):
+        return wellknown.broad_app_role(self._resource_of(item)[1].get(self.key(item)))
 
     def facts(self, obj):
         return [app_role_assignment_facts(a, self.values) for a in obj or []]
 
-    def diffable(self, facts):
-        return {"app_roles": sorted(set(self._value(str(a.get("app_role_id")).lower()) for a in facts))}
-
-    def extra(self, plan, after):
-        lp = plan.details["lists"]
-        return {
-            "principal_id": self.principal_id,
-            "resource": self.resource,
-            "added": [self._value(rid) for rid in lp.add],
-            "removed": list(dict.fromkeys(self._value(role_key(a)) for a in lp.remove)),
-            "app_roles": self._names(after),
-        }
+    def more_results(self, after):
+        return {"resource": self.resource}
 
 
 def run_module(m):

@@ -21,15 +21,12 @@ description:
   - Assigning B(Global Administrator) works but gives a warning; Microsoft recommends the least privileged role.
   - Reads before it writes; a second run reports no change. Waits for a new managed identity to replicate to
     Microsoft Graph (see O(principal_wait_timeout)) and confirms its writes with consecutive reads.
+  - Returns, as RV(extra), the principal's Entra role assignments at any directory scope that the task does not
+    declare, privileged roles (Global Administrator, Privileged Role Administrator, Application Administrator,
+    ... and Exchange Administrator when a narrower role is declared) flagged as such. This is what an audit (check
+    mode) reports as extra privilege; O(exclusive) still alone decides what is removed.
   - Needs the Graph permission C(RoleManagement.ReadWrite.Directory) (or the Privileged Role Administrator role).
 options:
-  principal:
-    description:
-      - Who receives the roles. The object id of a service principal (for a managed identity, its I(principal
-        id), not its client id), or the ARM resource id of a managed identity, an Automation account (its
-        system-assigned identity) or a user-assigned identity.
-    type: str
-    required: true
   roles:
     description:
       - Entra roles by display name (V(Exchange Administrator), matched without regard to case) or by template
@@ -46,26 +43,8 @@ options:
         C(/administrativeUnits/<id>) limits a role to an administrative unit.
     type: str
     default: /
-  exclusive:
-    description:
-      - With V(true), roles of O(principal) at O(directory_scope_id) that are not in O(roles) are removed.
-      - Assignments at other scopes are never touched.
-    type: bool
-    default: false
-  state:
-    description: V(present) assigns O(roles), V(absent) removes them.
-    type: str
-    choices: [present, absent]
-    default: present
-  principal_wait_timeout:
-    description:
-      - Seconds to wait for Microsoft Graph to know O(principal) (and to accept an assignment that references it)
-        after the identity was created. Users report replication times from 15 seconds to over 5 minutes.
-      - Used with O(state=present). With O(state=absent) nothing is waited for; a principal that Graph does not
-        know holds nothing to remove.
-    type: int
-    default: 600
 extends_documentation_fragment:
+  - m365.exo_automation.assignment
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
   - m365.exo_automation.auth.msi
@@ -151,51 +130,57 @@ exchange_online_accepted:
   returned: always
   type: bool
   sample: true
+extra:
+  description:
+    - The Entra role assignments O(principal) held before the task, at any directory scope, that the task does
+      not declare (those at O(directory_scope_id) that are not in O(roles), and all at other scopes).
+    - C(privileged) is true for the roles Microsoft labels privileged (Global Administrator, Privileged Role
+      Administrator, Privileged Authentication Administrator, Security Administrator, Application
+      Administrator, Cloud Application Administrator, ...; the table is C(PRIVILEGED_ENTRA_ROLES) in
+      C(plugins/module_utils/wellknown.py)) and for Exchange Administrator when O(roles) holds a narrower role
+      (such as Exchange Recipient Administrator). C(removed) is true when the task removes the assignment (or
+      would, in check mode), which only O(exclusive=true) does, at O(directory_scope_id).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: lAPpYvVpN0KRkAEhdxReEJC2sEqbR_9Hr48lds9SGHI-2
+      role_id: 62e90394-69f5-4237-9190-012177145e10
+      role_name: Global Administrator
+      role_template_id: 62e90394-69f5-4237-9190-012177145e10
+      directory_scope_id: /
+      privileged: true
+      removed: false
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
-    PRINCIPAL_WAIT_TIMEOUT,
     assign_directory_role,
-    confirm,
     directory_role_assignment_facts,
     exchange_online_accepts,
-    get_service_principal,
     list_directory_role_assignments,
     list_role_definitions,
     remove_directory_role_assignment,
     require_principal,
     resolve_directory_roles,
     resolve_principal,
-    retry_replication,
-    wait_for_principal,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_seconds
 
-ARGSPEC = dict(
-    principal=dict(type="str", required=True),
+ARGSPEC = flow.link_argspec(
     roles=dict(type="list", elements="str", default=[]),
     directory_scope_id=dict(type="str", default="/"),
-    exclusive=dict(type="bool", default=False),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    principal_wait_timeout=dict(type="int", default=PRINCIPAL_WAIT_TIMEOUT),
 )
 
 
-def at_scope(items, scope):
-    return [a for a in items if (a.get("directoryScopeId") or "/") == scope]
+class DirectoryRoleAssignments(flow.LinkSet):
+    """The Entra role assignments of the principal at the directory scope (a list of Graph JSON objects);
+    ``held`` has those at every scope."""
 
-
-def role_key(a):
-    return str(a.get("roleDefinitionId")).lower()
-
-
-class DirectoryRoleAssignments(flow.Resource):
-    """The Entra role assignments of the principal at the directory scope (a list of Graph JSON objects)."""
-
-    result_key = "assignments"
+    names_key = "roles"
+    fact_key = "role_definition_id"
+    what = "Entra roles"
+    verb = "assigning"
 
     def __init__(self, m):
         super(DirectoryRoleAssignments, self).__init__(m)
@@ -206,24 +191,28 @@ class DirectoryRoleAssignments(flow.Resource):
                               "or /administrativeUnits/<id>" % scope, option="directory_scope_id")
         if p["state"] == "present" and not p["roles"]:
             raise ModuleError("option 'roles' needs at least one role with state=present", option="roles")
-        check_seconds(p["principal_wait_timeout"], "principal_wait_timeout")
-        self.graph = None
-        self.principal_id = None
         self.by_id = {}
         self.definitions = []
-        self.others = []  # the principal's assignments at other scopes
-        self.expected = None
+        self.wanted = []
 
-    def _list(self):
+    def key(self, item):
+        return str(item.get("roleDefinitionId")).lower()
+
+    def name(self, key):
+        return (self.by_id.get(key) or {}).get("displayName") or key
+
+    def _template(self, key):
+        return str((self.by_id.get(key) or {}).get("templateId") or key).lower()
+
+    def list_all(self):
         return list_directory_role_assignments(self.graph, principal_id=self.principal_id)
 
-    def _split(self, everything):
-        self.others = [a for a in everything if (a.get("directoryScopeId") or "/") != self.scope]
-        return at_scope(everything, self.scope)
+    def in_scope(self, item):
+        return (item.get("directoryScopeId") or "/") == self.scope
 
     def read(self):
         if self.expected is not None:
-            return self._split(self._confirm())
+            return self.read_links()
         m, p = self.m, self.params
         principal = resolve_principal(m, p["principal"])
         self.graph = graph = m.graph()
@@ -232,23 +221,7 @@ class DirectoryRoleAssignments(flow.Resource):
         # unknown or malformed roles fail before the principal is waited for
         self.wanted = resolve_directory_roles(p["roles"], self.definitions)
         self.principal_id = require_principal(m, principal)
-        everything = []
-        if self.principal_id:
-            if p["state"] == "present":
-                wait_for_principal(graph, self.principal_id, p["principal_wait_timeout"])
-                everything = self._list()
-            elif get_service_principal(graph, self.principal_id, select="id") is not None:
-                # nothing to wait for when removing: a principal Graph does not know holds no roles
-                everything = self._list()
-        return self._split(everything)
-
-    def _confirm(self):
-        keys, gone = self.expected
-        return confirm(
-            self._list,
-            lambda items: (set(role_key(a) for a in at_scope(items, self.scope)) == keys
-                           and not any(a.get("id") in gone for a in items)),
-            "Entra roles of %s at %s" % (self.principal_id, self.scope))
+        return self.read_links()
 
     def desired(self, current):
         p = self.params
@@ -259,53 +232,37 @@ class DirectoryRoleAssignments(flow.Resource):
                         "privileged role that works. For Exchange Online automation use Exchange Administrator, or "
                         "Exchange Recipient Administrator for recipient tasks only.")
         if p["state"] == "absent" and not ids:  # an empty list removes every role at the scope
-            ids = [role_key(a) for a in current]
+            ids = [self.key(a) for a in current]
         return ids
 
-    def plan(self, current, desired):
-        p = self.params
-        lp = flow.reconcile(current, desired, key=role_key, exclusive=p["exclusive"], absent=p["state"] == "absent")
-        if not lp.changed:
-            return flow.Plan(lists=lp)
-        after = list(lp.keep) + [
-            {"id": None, "roleDefinitionId": rid, "principalId": self.principal_id, "directoryScopeId": self.scope}
-            for rid in lp.add]
-        return flow.Plan(flow.UPDATE, after, lists=lp)
+    def new_link(self, key):
+        return {"id": None, "roleDefinitionId": key, "principalId": self.principal_id, "directoryScopeId": self.scope}
 
-    def apply(self, plan):
-        lp, graph, p = plan.details["lists"], self.graph, self.params
-        for a in lp.remove:
-            remove_directory_role_assignment(graph, a["id"])
-        for rid in lp.add:
-            try:
-                retry_replication(
-                    lambda rid=rid: assign_directory_role(graph, self.principal_id, rid, self.scope),
-                    p["principal_wait_timeout"], "assigning %s to %s" % (self._name(rid), self.principal_id),
-                    option="principal")
-            except GraphError as err:
-                if not err.is_duplicate():  # assigned meanwhile: the confirmation below shows it
-                    raise
-        self.expected = (set(role_key(a) for a in lp.keep) | set(lp.add), set(a.get("id") for a in lp.remove))
+    def create(self, key):
+        return assign_directory_role(self.graph, self.principal_id, key, self.scope)
 
-    def _name(self, rid):
-        return (self.by_id.get(rid) or {}).get("displayName") or rid
+    def delete(self, item):
+        return remove_directory_role_assignment(self.graph, item["id"])
+
+    def link_facts(self, item):
+        k = self.key(item)
+        return {"role_id": item.get("roleDefinitionId"), "role_name": self.name(k),
+                "role_template_id": (self.by_id.get(k) or {}).get("templateId"),
+                "directory_scope_id": item.get("directoryScopeId") or "/"}
+
+    def privileged(self, item):
+        declared = [str(d.get("templateId") or d["id"]).lower() for d in self.wanted]
+        return wellknown.privileged_entra_role(self._template(self.key(item)), declared)
 
     def facts(self, obj):
         return [directory_role_assignment_facts(a, self.by_id) for a in obj or []]
 
     def diffable(self, facts):
-        return {"roles": sorted(set(self._name(str(a.get("role_definition_id")).lower()) for a in facts)),
-                "directory_scope_id": self.scope}
+        return dict(super(DirectoryRoleAssignments, self).diffable(facts), directory_scope_id=self.scope)
 
-    def extra(self, plan, after):
-        lp = plan.details["lists"]
-        return {
-            "principal_id": self.principal_id,
-            "added": [self._name(rid) for rid in lp.add],
-            "removed": list(dict.fromkeys(self._name(role_key(a)) for a in lp.remove)),
-            "roles": sorted(set(self._name(role_key(a)) for a in after or [])),
-            "exchange_online_accepted": exchange_online_accepts(list(after or []) + self.others),
-        }
+    def more_results(self, after):
+        others = [a for a in self.held if not self.in_scope(a)]
+        return {"exchange_online_accepted": exchange_online_accepts(list(after or []) + others)}
 
 
 def run_module(m):

@@ -413,3 +413,64 @@ def test_absent_for_a_principal_graph_does_not_know_does_not_wait(monkeypatch, t
     result = run(monkeypatch, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"], state="absent")
     assert result["changed"] is False and result["removed"] == []
     assert clock.sleeps == []
+
+
+# -- extra: grants of the principal, on any resource, that the task does not declare ----------------------
+MAIL_SEND = "b633e1c5-b582-4048-a93e-9f11b44c7e96"
+USER_READ_ALL = "df021288-bdef-4463-88db-98f22de89214"
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_undeclared_grants_on_any_resource_are_extra_and_stay(monkeypatch, tenant, check_mode):
+    mi = tenant.add_identity()
+    tenant.grant(mi["id"], exo(tenant), wk.MANAGE_AS_APP_ROLE_ID)
+    full = tenant.grant(mi["id"], exo(tenant), FULL_ACCESS)
+    send = tenant.grant(mi["id"], tenant.graph_sp, MAIL_SEND)
+    read = tenant.grant(mi["id"], tenant.graph_sp, USER_READ_ALL)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, check_mode, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"])
+    assert result["changed"] is False and tenant.writes() == []
+    extra = sorted(result["extra"], key=lambda e: e["role_name"])
+    assert extra == [
+        {"id": send["id"], "role_id": MAIL_SEND, "role_name": "Mail.Send", "resource_id": tenant.graph_sp["id"],
+         "resource_name": "Microsoft Graph", "privileged": True, "removed": False},
+        {"id": read["id"], "role_id": USER_READ_ALL, "role_name": "User.Read.All",
+         "resource_id": tenant.graph_sp["id"], "resource_name": "Microsoft Graph", "privileged": False,
+         "removed": False},
+        {"id": full["id"], "role_id": FULL_ACCESS, "role_name": "full_access_as_app", "resource_id": exo(tenant)["id"],
+         "resource_name": EXO, "privileged": True, "removed": False},
+    ]
+
+
+def test_extra_reads_the_grants_once_and_each_other_resource_once(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    tenant.grant(mi["id"], tenant.graph_sp, MAIL_SEND)
+    tenant.grant(mi["id"], tenant.graph_sp, USER_READ_ALL)
+    wire(monkeypatch, tenant)
+    run(monkeypatch, True, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"])
+    gets = [p for m, p, _s in tenant.log if m == "GET"]
+    assert gets.count("/servicePrincipals/%s/appRoleAssignments" % mi["id"]) == 1
+    assert gets.count("/servicePrincipals/%s" % tenant.graph_sp["id"]) == 1
+
+
+def test_no_other_resource_is_read_without_grants_there(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    tenant.grant(mi["id"], exo(tenant), wk.MANAGE_AS_APP_ROLE_ID)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, True, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"])
+    assert result["extra"] == []
+    assert not any(p == "/servicePrincipals/%s" % tenant.graph_sp["id"] for _m, p, _s in tenant.log)
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_exclusive_marks_the_extra_it_removes(monkeypatch, tenant, check_mode):
+    mi = tenant.add_identity()
+    full = tenant.grant(mi["id"], exo(tenant), FULL_ACCESS)
+    send = tenant.grant(mi["id"], tenant.graph_sp, MAIL_SEND)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, check_mode, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"],
+                 exclusive=True)
+    assert result["removed"] == ["full_access_as_app"]
+    assert dict((e["id"], e["removed"]) for e in result["extra"]) == {full["id"]: True, send["id"]: False}
+    if not check_mode:
+        assert full["id"] not in tenant.assignments and send["id"] in tenant.assignments

@@ -266,3 +266,75 @@ def test_exclusive_removes_every_copy_of_an_undeclared_assignment(monkeypatch, t
     assert first["id"] not in tenant.role_assignments and second["id"] not in tenant.role_assignments
     assert extra["id"] not in tenant.role_assignments
     assert roles_of(tenant, mi["id"]) == [RECIPIENT_ADMIN]
+
+
+# -- extra: what the principal holds that the task does not declare --------------------------------------
+AU_SCOPE = "/administrativeUnits/0b7d7e4e-0000-4000-8000-000000000001"
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_undeclared_roles_at_any_scope_are_extra_and_stay(monkeypatch, tenant, check_mode):
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], EXCHANGE_ADMIN)
+    ga = tenant.assign_role(mi["id"], wk.GLOBAL_ADMINISTRATOR_ID)
+    au = tenant.assign_role(mi["id"], USER_ADMIN, scope=AU_SCOPE)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, check_mode, principal=mi["id"], roles=["Exchange Administrator"])
+    assert result["changed"] is False and tenant.writes() == []
+    assert result["roles"] == ["Exchange Administrator", "Global Administrator"]  # what it holds at the scope
+    extra = sorted(result["extra"], key=lambda e: e["role_name"])
+    assert extra == [
+        {"id": ga["id"], "role_id": wk.GLOBAL_ADMINISTRATOR_ID, "role_name": "Global Administrator",
+         "role_template_id": wk.GLOBAL_ADMINISTRATOR_ID, "directory_scope_id": "/", "privileged": True,
+         "removed": False},
+        {"id": au["id"], "role_id": USER_ADMIN, "role_name": "User Administrator", "role_template_id": USER_ADMIN,
+         "directory_scope_id": AU_SCOPE, "privileged": True, "removed": False},
+    ]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_exclusive_marks_the_extra_it_removes(monkeypatch, tenant, check_mode):
+    mi = tenant.add_identity()
+    ga = tenant.assign_role(mi["id"], wk.GLOBAL_ADMINISTRATOR_ID)
+    au = tenant.assign_role(mi["id"], GLOBAL_READER, scope=AU_SCOPE)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, check_mode, principal=mi["id"], roles=["Exchange Administrator"], exclusive=True)
+    assert result["changed"] is True
+    removed = dict((e["id"], e["removed"]) for e in result["extra"])
+    assert removed == {ga["id"]: True, au["id"]: False}  # exclusive touches only its own scope
+    if check_mode:
+        assert tenant.writes() == []
+    else:
+        assert ga["id"] not in tenant.role_assignments and au["id"] in tenant.role_assignments
+
+
+@pytest.mark.parametrize("declared, privileged", [
+    ("Exchange Recipient Administrator", True),  # a narrower role is declared: Exchange Administrator is more
+    ("Global Administrator", False),  # declared: a wider role, nothing narrower
+])
+def test_exchange_administrator_is_privileged_next_to_a_narrower_role(monkeypatch, tenant, declared, privileged):
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], EXCHANGE_ADMIN)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, True, principal=mi["id"], roles=[declared])
+    [extra] = result["extra"]
+    assert extra["role_name"] == "Exchange Administrator"
+    assert extra["privileged"] is privileged
+
+
+def test_a_role_that_is_not_privileged_is_not_flagged(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], wk.ENTRA_ROLES["Reports Reader"])
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, True, principal=mi["id"], roles=["Exchange Administrator"])
+    assert [(e["role_name"], e["privileged"]) for e in result["extra"]] == [("Reports Reader", False)]
+
+
+def test_one_list_call_for_every_scope(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], EXCHANGE_ADMIN)
+    tenant.assign_role(mi["id"], USER_ADMIN, scope=AU_SCOPE)
+    wire(monkeypatch, tenant)
+    run(monkeypatch, True, principal=mi["id"], roles=["Exchange Administrator"])
+    lists = [p for m, p, _s in tenant.log if m == "GET" and p == "/roleManagement/directory/roleAssignments"]
+    assert len(lists) == 1

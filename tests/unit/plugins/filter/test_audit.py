@@ -1,0 +1,205 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) m365.exo_automation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The audit filters map module results to report entries; the report matches docs/audit-report.schema.json."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import jsonschema
+import pytest
+
+from ansible_collections.m365.exo_automation.plugins.filter import audit
+
+SCHEMA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs", "audit-report.schema.json")
+GA = "62e90394-69f5-4237-9190-012177145e10"
+
+
+@pytest.fixture(scope="module")
+def validator():
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def diff(before, after):
+    return {"before": before, "after": after}
+
+
+def loop(*results):
+    return {"results": list(results), "changed": any(r.get("changed") for r in results)}
+
+
+def test_unchanged_result_is_in_sync():
+    [e] = audit.audit_entries({"changed": False, "diff": diff({"a": 1}, {"a": 1})}, "resource_group", name="rg")
+    assert e == {"object": "resource group rg", "kind": "resource_group", "name": "rg", "status": "in_sync"}
+
+
+def test_changed_result_keeps_only_the_keys_that_differ():
+    r = {"changed": True, "item": {"name": "V"},
+         "diff": diff({"name": "V", "value": "a", "description": None}, {"name": "V", "value": "b", "description": None})}
+    [e] = audit.audit_entries(loop(r), "variable")
+    assert e["status"] == "would_change"
+    assert e["diff"] == diff({"value": "a"}, {"value": "b"})
+
+
+def test_changed_result_without_before_is_missing():
+    r = {"changed": True, "item": {"name": "M"}, "diff": diff({}, {"name": "M", "version": "1.0"})}
+    [e] = audit.audit_entries(loop(r), "module")
+    assert e["status"] == "missing" and e["diff"]["after"] == {"name": "M", "version": "1.0"}
+
+
+def test_failed_result_is_an_error_with_its_message():
+    r = {"failed": True, "item": {"name": "R"}, "msg": "AuthorizationFailed", "hint": "check the role"}
+    [e] = audit.audit_entries(loop(r), "runbook")
+    assert e["status"] == "error" and e["error"] == "AuthorizationFailed (check the role)"
+
+
+def test_declared_objects_that_were_not_reached_are_errors_after_a_failure():
+    entries = audit.audit_entries({}, "webhook", declared=[{"name": "a"}, {"name": "b"}], failure="auth failed")
+    assert [(e["name"], e["status"]) for e in entries] == [("a", "error"), ("b", "error")]
+    assert entries[0]["error"] == audit.NOT_CHECKED  # the failure itself is the report's error
+    assert audit.audit_report(entries, failure="auth failed")["error"] == "auth failed"
+    assert audit.audit_entries({}, "webhook", declared=[{"name": "a"}]) == []  # no failure: nothing declared ran
+
+
+def test_skipped_results_give_no_entry():
+    assert audit.audit_entries(loop({"skipped": True, "item": {"name": "x"}}), "module") == []
+
+
+def test_schedule_links_are_entries_of_their_own():
+    r = {"changed": True, "item": {"name": "daily", "runbooks": [{"name": "A"}, {"name": "B"}]},
+         "links_created": ["B"], "links_deleted": [],
+         "diff": diff({"name": "daily", "interval": 1, "runbooks": [{"name": "A"}, {"name": "C"}]},
+                      {"name": "daily", "interval": 1, "runbooks": [{"name": "A"}, {"name": "B"}, {"name": "C"}]})}
+    entries = audit.audit_entries(loop(r), "schedule")
+    assert [(e["object"], e["status"]) for e in entries] == [
+        ("schedule daily", "in_sync"),  # only its links differ
+        ("job schedule daily -> A", "in_sync"),
+        ("job schedule daily -> B", "missing"),
+        ("job schedule daily -> C", "unmanaged"),
+    ]
+
+
+def test_runtime_environment_packages():
+    r = {"changed": True, "item": {"name": "env"}, "packages_imported": ["EXO", "New"], "packages_removed": ["Old"],
+         "diff": diff({"name": "env", "packages": {"EXO": "3.0", "PM": "1", "Old": "2"}},
+                      {"name": "env", "packages": {"EXO": "3.1", "PM": "1", "New": "1"}})}
+    entries = audit.audit_entries(loop(r), "runtime_environment")
+    assert [(e["name"], e["status"]) for e in entries] == [
+        ("env", "in_sync"), ("env/EXO", "would_change"), ("env/New", "missing"), ("env/Old", "extra"),
+        ("env/PM", "in_sync")]
+    assert entries[1]["diff"] == diff({"version": "3.0"}, {"version": "3.1"})
+
+
+def test_system_identity_from_the_account_result():
+    same = {"changed": True, "diff": diff({"identity": {"type": "system"}, "sku": "Basic"},
+                                          {"identity": {"type": "system"}, "sku": "Free"})}
+    assert audit.audit_entries(same, "system_identity", declared=["aa"])[0]["status"] == "in_sync"
+    other = {"changed": True, "diff": diff({"identity": {"type": "user"}}, {"identity": {"type": "system"}})}
+    [e] = audit.audit_entries(other, "system_identity", declared=["aa"])
+    assert e["status"] == "would_change" and e["object"] == "system-assigned identity of aa"
+
+
+def grant(rid, value, resource="Office 365 Exchange Online", aid="a1"):
+    return {"id": aid, "app_role_id": rid, "app_role_value": value, "resource_display_name": resource}
+
+
+def test_app_roles_declared_missing_and_extra_on_any_resource():
+    exo = {"changed": True, "item": {"resource": "Office 365 Exchange Online", "app_roles": ["Exchange.ManageAsApp"]},
+           "resource": {"display_name": "Office 365 Exchange Online"},
+           "assignments": [grant("m", "Exchange.ManageAsApp", aid=None), grant("f", "full_access_as_app", aid="x1")],
+           "extra": [
+               {"id": "x1", "role_id": "f", "role_name": "full_access_as_app", "resource_id": "exo",
+                "resource_name": "Office 365 Exchange Online", "privileged": True, "removed": False},
+               {"id": "g1", "role_id": "u", "role_name": "User.Read.All", "resource_id": "graph",
+                "resource_name": "Microsoft Graph", "privileged": False, "removed": False}]}
+    graph = {"changed": False, "item": {"resource": "Microsoft Graph", "app_roles": ["User.Read.All"]},
+             "resource": {"display_name": "Microsoft Graph"},
+             "assignments": [grant("u", "User.Read.All", "Microsoft Graph", aid="g1")],
+             "extra": [{"id": "x1", "role_id": "f", "role_name": "full_access_as_app", "resource_id": "exo",
+                        "resource_name": "Office 365 Exchange Online", "privileged": True, "removed": False}]}
+    entries = audit.audit_entries(loop(exo, graph), "app_role")
+    assert [(e["name"], e["status"], e.get("privileged")) for e in entries] == [
+        ("Office 365 Exchange Online/Exchange.ManageAsApp", "missing", None),
+        ("Microsoft Graph/User.Read.All", "in_sync", None),  # extra for the other task, declared by this one
+        ("Office 365 Exchange Online/full_access_as_app", "extra", True),
+    ]
+    assert entries[-1]["details"]["id"] == "x1"
+
+
+def test_entra_roles_extra_at_any_scope():
+    r = {"changed": False,
+         "assignments": [{"id": "1", "role_display_name": "Exchange Recipient Administrator"},
+                         {"id": "2", "role_display_name": "Global Administrator"}],
+         "extra": [{"id": "2", "role_id": GA, "role_name": "Global Administrator", "directory_scope_id": "/",
+                    "privileged": True, "removed": False},
+                   {"id": "3", "role_id": "u", "role_name": "User Administrator",
+                    "directory_scope_id": "/administrativeUnits/au", "privileged": True, "removed": False}]}
+    entries = audit.audit_entries(r, "entra_role", declared=["Exchange Recipient Administrator"])
+    assert [(e["object"], e["status"]) for e in entries] == [
+        ("Entra role Exchange Recipient Administrator", "in_sync"),
+        ("Entra role Global Administrator", "extra"),
+        ("Entra role User Administrator at /administrativeUnits/au", "extra"),
+    ]
+
+
+def test_failed_grants_are_errors_per_declared_role():
+    r = {"failed": True, "msg": "Forbidden", "item": {"resource": "Microsoft Graph", "app_roles": ["A", "B"]}}
+    entries = audit.audit_entries(loop(r), "app_role")
+    assert [(e["name"], e["status"]) for e in entries] == [("Microsoft Graph/A", "error"), ("Microsoft Graph/B", "error")]
+
+
+def test_unmanaged_objects_by_name_without_regard_to_case():
+    found = {"runbooks": [{"name": "Test-X"}, {"name": "hand-made"}]}
+    assert audit.audit_unmanaged(found, "runbook", ["test-x"]) == [
+        {"object": "runbook hand-made", "kind": "runbook", "name": "hand-made", "status": "unmanaged"}]
+    modules = {"modules": [{"name": "Az.Accounts", "is_global": True}, {"name": "Mine", "is_global": False}]}
+    assert [e["name"] for e in audit.audit_unmanaged(modules, "module", [])] == ["Mine"]
+    [e] = audit.audit_unmanaged({"failed": True, "msg": "timeout"}, "variable", [])
+    assert e["status"] == "error" and "timeout" in e["error"]
+
+
+@pytest.mark.parametrize("statuses, failure, expected", [
+    (["in_sync", "in_sync"], None, "in_sync"),
+    (["in_sync", "unmanaged"], None, "drift"),
+    (["extra", "error"], None, "error"),
+    ([], "auth failed", "error"),
+])
+def test_report_status(validator, statuses, failure, expected):
+    entries = [audit._entry("runbook", "r%d" % i, s, **({"error": "x"} if s == "error" else {}))
+               for i, s in enumerate(statuses)]
+    for e in entries:
+        if e["status"] == "extra":
+            e.update(kind="entra_role", privileged=True, removed=False, details={"id": "1", "role_id": GA})
+    report = audit.audit_report(entries, failure=failure, account="aa", resource_group="rg", mode="audit")
+    assert report["status"] == expected and report["schema_version"] == 1
+    validator.validate(report)
+
+
+def test_the_schema_rejects_what_it_does_not_describe(validator):
+    report = audit.audit_report([audit._entry("runbook", "r", "error", error="x")])
+    report["entries"][0]["status"] = "drifted"
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(report)
+    del report["entries"][0]["error"]
+    report["entries"][0]["status"] = "error"
+    with pytest.raises(jsonschema.ValidationError):  # an error entry says what failed
+        validator.validate(report)
+
+
+def test_table_lists_what_differs():
+    entries = [audit._entry("runbook", "a", "in_sync"),
+               audit._entry("variable", "v", "would_change", diff=diff({"value": 1}, {"value": 2})),
+               dict(audit._entry("entra_role", "Global Administrator", "extra"), privileged=True, removed=False)]
+    lines = audit.audit_table(audit.audit_report(entries))
+    assert lines[0].split() == ["object", "status", "what", "differs"]
+    assert lines[2].split() == ["variable", "v", "would_change", "value"]
+    assert "PRIVILEGED" in lines[3]
+    assert lines[-1] == "DRIFT: 1 in_sync, 1 would_change, 1 extra"
+    assert not any("runbook a" in line for line in lines)
