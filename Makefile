@@ -167,8 +167,10 @@ system-deps:
 demo: venv
 	$(PY) -m tests.demo
 
+# Every scenario 3 times through ansible-playbook against the emulator; writes tests/bench/results/latest.json and
+# latest.txt (docs/performance.md). BENCH_ARGS="--only audit --repeat 1", BENCH_SCALE_MAX=20 (default 5).
 bench: venv
-	$(PY) -m tests.bench
+	$(PY) -m tests.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-2.16 .venv-importer $(CURDIR)/.collections .build tests/output docs/build
@@ -185,7 +187,7 @@ venv-2.16: $(VENV_216)/.installed
 $(VENV_216)/.installed: requirements.txt constraints-2.16.txt
 	test -x $(PY_216) || $(PYTHON) -m venv $(VENV_216)
 	$(PY_216) -m pip install --quiet --disable-pip-version-check 'ansible-core>=2.16,<2.17' -r requirements.txt \
-	    pytest pytest-xdist -c constraints-2.16.txt
+	    pytest pytest-xdist 'jsonschema>=4.21' -c constraints-2.16.txt
 	touch $@
 
 sanity-2.16: venv-2.16 shellcheck

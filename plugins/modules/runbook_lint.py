@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: runbook_lint
 short_description: Check an Exchange Online runbook for the mistakes that make it fail at run time
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Lints a PowerShell runbook given as O(content), as a file (O(src)), or already in an Automation account
     (O(resource_group), O(account) and O(name)), and returns what it finds, each finding with its line, the error
@@ -99,6 +99,7 @@ options:
 extends_documentation_fragment:
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
+  - m365.exo_automation.auth.graph
   - m365.exo_automation.attributes.info_module
 notes:
   - Without the account only the text rules run, and no authentication option is needed.

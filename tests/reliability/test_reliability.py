@@ -303,11 +303,68 @@ def site_command(*extra):
     return [str(Path(sys.executable).parent / "ansible-playbook"), str(SITE), "-e", "@%s" % DEMO_VARS] + list(extra)
 
 
-def start_site(env, log):
-    # a session of its own: the signal reaches ansible-playbook and its module processes, as Ctrl-C or a killed
-    # AWX job does
-    return subprocess.Popen(site_command(), env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
+def start_site(env, log, *extra):
+    # a session of its own, so that the test can find every process of the run (see signal_run)
+    return subprocess.Popen(site_command(*extra), env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
+
+
+def run_tree(pid):
+    """``pid`` and every process below it (Linux /proc), parents first."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, ...
+        if fields[0] != "Z":
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop(0)
+        tree.append(current)
+        todo.extend(parents.get(current, []))
+    return tree
+
+
+def signal_run(pid, sig):
+    """Send ``sig`` to every process of the run. ansible-core 2.19 starts each worker in a session of its own
+    (WorkerProcess calls setsid), so a signal to ansible-playbook's process group no longer reaches the module
+    processes; a removed AWX job pod, a stopped container or a lost host stops them all, and a Ctrl-C that reaches
+    only ansible-playbook would leave the module running to its end, which interrupts nothing. Returns the pids."""
+    tree = run_tree(pid)
+    for member in tree:
+        try:
+            os.kill(member, sig)
+        except ProcessLookupError:
+            pass
+    return tree
+
+
+def wait_gone(pids, timeout=60):
+    """Wait until none of ``pids`` runs any more (a zombie counts as gone); SIGKILL what is left at ``timeout``."""
+    import signal
+
+    def alive(member):
+        try:
+            with open("/proc/%d/stat" % member) as f:
+                stat = f.read()
+        except OSError:
+            return False
+        return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+
+    deadline = time.monotonic() + timeout
+    while any(alive(m) for m in pids):
+        if time.monotonic() > deadline:
+            for member in pids:
+                if alive(member):
+                    os.kill(member, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+        time.sleep(0.05)
 
 
 def run_site(env, tmp_path, name):
@@ -326,20 +383,25 @@ def interrupt_site(emu, env, tmp_path, name, method, regex, signame):
     pattern = re.compile(regex)
     emu.clear_requests()
     with open(tmp_path / ("%s.log" % name), "w") as log:
-        proc = start_site(env, log)
+        # the verification job runs on every interrupted run (by default only after a change, and the run before
+        # the last point may have changed everything before it was cut)
+        proc = start_site(env, log, "-e", "exchange_online_automation_verify=always")
         sent = False
+        tree = []
         while proc.poll() is None:
             if any(r["method"] == method and pattern.search(r["path"]) for r in emu.requests()):
-                os.killpg(proc.pid, getattr(signal, signame))
+                tree = signal_run(proc.pid, getattr(signal, signame))
                 sent = True
                 break
             time.sleep(0.05)
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            tree = signal_run(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
-    time.sleep(0.5)  # module processes the signal reached end too
+    wait_gone(tree)  # no module process of this run writes during the next one
+    with open(tmp_path / ("%s.requests" % name), "w") as seen:  # what the run did, beside its output
+        seen.writelines("%s %s %s\n" % (r["seq"], r["method"], r["path"]) for r in emu.requests())
     return sent
 
 
