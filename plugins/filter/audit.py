@@ -379,6 +379,53 @@ def audit_table(report, all_entries=False):
     return lines
 
 
+def audit_combined(hosts, hostvars):
+    """One report over the accounts of a run (``hosts``: the play's hosts, ``hostvars``: Ansible's): each host's
+    report under ``accounts``, and ``status`` the worst of theirs (``error`` before ``drift`` before ``in_sync``).
+    A host without a report (it failed before the report was made) counts as ``error``."""
+    accounts = {}
+    for host in hosts or []:
+        report = (hostvars.get(host) or {}).get("exchange_online_automation_report")
+        if not isinstance(report, dict):
+            report = audit_report([], failure="the audit of this account made no report (it failed before)")
+        accounts[str(host)] = report
+    statuses = [r.get("status") for r in accounts.values()]
+    status = "error" if "error" in statuses else "drift" if "drift" in statuses else "in_sync"
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "combined",
+        "status": status,
+        "counts": dict((s, statuses.count(s)) for s in ("in_sync", "drift", "error")),
+        "privileged_extra": sum(int(r.get("privileged_extra") or 0) for r in accounts.values()),
+        "accounts": accounts,
+    }
+
+
+def audit_combined_table(combined):
+    """The combined report as lines: one per account (status, objects that differ, errors)."""
+    rows = []
+    for host, report in sorted((combined.get("accounts") or {}).items()):
+        counts = report.get("counts") or {}
+        differs = sum(int(counts.get(s) or 0) for s in DRIFT)
+        detail = "%d differ, %d error(s)" % (differs, int(counts.get("error") or 0))
+        if report.get("privileged_extra"):
+            detail += ", %d PRIVILEGED extra" % report["privileged_extra"]
+        if report.get("error") and report.get("status") == "error":
+            text = str(report["error"])
+            detail += ": " + (text if len(text) <= 120 else text[:117] + "...")
+        rows.append((host, str(report.get("status", "")), detail))
+    head = ("account", "status", "")
+    width = [max([len(head[i])] + [len(r[i]) for r in rows]) for i in range(2)]
+    fmt = "%-" + str(width[0]) + "s  %-" + str(width[1]) + "s  %s"
+    lines = [(fmt % head).rstrip(), (fmt % ("-" * width[0], "-" * width[1], "")).rstrip()]
+    lines.extend((fmt % r).rstrip() for r in rows)
+    counts = combined.get("counts") or {}
+    lines.append("%s: %s" % (str(combined.get("status", "")).upper(),
+                             ", ".join("%d %s" % (counts[s], s) for s in ("in_sync", "drift", "error")
+                                       if counts.get(s))))
+    return lines
+
+
 class FilterModule(object):
 
     def filters(self):
@@ -387,4 +434,6 @@ class FilterModule(object):
             "audit_unmanaged": audit_unmanaged,
             "audit_report": audit_report,
             "audit_table": audit_table,
+            "audit_combined": audit_combined,
+            "audit_combined_table": audit_combined_table,
         }

@@ -98,7 +98,7 @@ keyed_groups:
     prefix: location
 
 # Then audit every account, five at a time:
-#   ansible-playbook -i inventory/exo.automation_account.yml playbooks/audit.yml -f 5
+#   ansible-playbook -i inventory/exo.automation_account.yml playbooks/audit.yml -e audit_hosts=all -f 5
 '''
 
 import re

@@ -119,3 +119,50 @@ def test_a_wrong_secret_fails_the_source_naming_the_cause(accounts, tmp_path):
     proc = inventory(accounts, tmp_path, {}, {"AZURE_SECRET": "wrong"})
     assert proc.returncode != 0
     assert "m365.exo_automation.automation_account" in proc.stderr
+
+
+def test_audit_of_three_accounts_with_forks_reports_each_and_one_combined(emulator, tmp_path):
+    """Three accounts as inventory hosts audited with forks 3; the Automation API refuses one of them (403):
+    that account's report says error, the other two report their drift, the combined report's status is error,
+    and nothing is written."""
+    sub = emulator.env["AZURE_SUBSCRIPTION_ID"]
+    arm(emulator, "PUT", "/subscriptions/%s/resourcegroups/rg-exo-many" % sub, {"location": "westeurope"})
+    for name in ("aa-exo-one", "aa-exo-two", "aa-exo-broken"):
+        path = "/subscriptions/%s/resourceGroups/rg-exo-many/providers/Microsoft.Automation/automationAccounts/%s" % (
+            sub, name)
+        status, _h, body = arm(emulator, "PUT", path, {"location": "westeurope", "identity": {"type": "SystemAssigned"},
+                                                       "properties": {"sku": {"name": "Basic"}},
+                                                       "tags": {"workload": "exchange-online-automation"}})
+        assert status in (200, 201), body
+    emulator.add_fault(method="GET", path_regex=r"(?i)/automationAccounts/aa-exo-broken", status=403, times=10000,
+                       body={"error": {"code": "AuthorizationFailed", "message": "The client does not have "
+                                       "authorization to perform action 'Microsoft.Automation/automationAccounts/read'"}})
+    vars_file = tmp_path / "setup.yml"
+    vars_file.write_text("exchange_online_automation_organization: contoso.onmicrosoft.com\n"
+                         "exchange_online_automation_identity: system\n"
+                         "exchange_online_automation_directory_roles: [Exchange Recipient Administrator]\n")
+    source = tmp_path / "exo.automation_account.yml"
+    source.write_text(json.dumps({"plugin": "m365.exo_automation.automation_account", "vars_file": str(vars_file),
+                                  "include_tags": {"workload": "exchange-online-automation"}}))
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("AZURE_", "ANSIBLE_")))
+    env.update(emulator.env)
+    env.update(ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO_ROOT, ".collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_INVENTORY_ENABLED="m365.exo_automation.automation_account", ANSIBLE_HOME=str(tmp_path / "home"),
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable, PWD=str(tmp_path))
+    emulator.clear_requests()
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(source),
+                           os.path.join(REPO_ROOT, "playbooks", "audit.yml"), "-e", "audit_hosts=all", "-f", "3"],
+                          env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=900, check=False)
+    emulator.clear_faults()
+    assert proc.returncode != 0, proc.stdout[-3000:]   # the broken account fails its host, not the others
+    reports = dict((name, json.loads((tmp_path / ("exo-audit-%s.json" % name)).read_text()))
+                   for name in ("aa-exo-one", "aa-exo-two", "aa-exo-broken"))
+    assert reports["aa-exo-one"]["status"] == reports["aa-exo-two"]["status"] == "drift", proc.stdout[-3000:]
+    assert reports["aa-exo-broken"]["status"] == "error"
+    assert "authorization" in json.dumps(reports["aa-exo-broken"]).lower()
+    combined = json.loads((tmp_path / "exo-audit-combined.json").read_text())
+    assert combined["status"] == "error" and combined["counts"] == {"in_sync": 0, "drift": 2, "error": 1}
+    assert sorted(combined["accounts"]) == ["aa-exo-broken", "aa-exo-one", "aa-exo-two"]
+    assert "AUDIT FAILED, not drift" in proc.stdout
+    assert ".." not in proc.stdout.split("AUDIT FAILED, not drift")[1].split("object(s)")[0]
+    assert [r for r in emulator.writes() if r["api"] in ("arm", "graph")] == []

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) m365.exo_automation contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The audit filters map module results to report entries; the report matches docs/audit-report.schema.json."""
+"""The audit filters map module results to report entries; the report matches docs/audit-report.schema.json and
+the combined report over many accounts docs/audit-combined.schema.json."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,10 +13,13 @@ import os
 
 import jsonschema
 import pytest
+from referencing import Registry, Resource
 
 from ansible_collections.m365.exo_automation.plugins.filter import audit
 
-SCHEMA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs", "audit-report.schema.json")
+DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs")
+SCHEMA = os.path.join(DOCS, "audit-report.schema.json")
+COMBINED_SCHEMA = os.path.join(DOCS, "audit-combined.schema.json")
 GA = "62e90394-69f5-4237-9190-012177145e10"
 
 
@@ -203,3 +207,50 @@ def test_table_lists_what_differs():
     assert "PRIVILEGED" in lines[3]
     assert lines[-1] == "DRIFT: 1 in_sync, 1 would_change, 1 extra"
     assert not any("runbook a" in line for line in lines)
+
+
+def _report(status, privileged=0, error=None):
+    report = {"schema_version": 1, "status": status, "counts": {"in_sync": 3, "missing": int(status == "drift"),
+                                                                "error": int(status == "error")},
+              "privileged_extra": privileged, "entries": []}
+    if error:
+        report["error"] = error
+    return report
+
+
+def test_combined_report_takes_the_worst_status_and_counts_accounts():
+    hostvars = {"aa-one": {"exchange_online_automation_report": _report("in_sync")},
+                "aa-two": {"exchange_online_automation_report": _report("drift", privileged=1)},
+                "aa-three": {"exchange_online_automation_report": _report("error", error="AADSTS7000215")},
+                "aa-four": {}}
+    combined = audit.audit_combined(["aa-one", "aa-two"], hostvars)
+    assert combined["status"] == "drift" and combined["counts"] == {"in_sync": 1, "drift": 1, "error": 0}
+    assert combined["privileged_extra"] == 1 and sorted(combined["accounts"]) == ["aa-one", "aa-two"]
+    combined = audit.audit_combined(["aa-one", "aa-two", "aa-three", "aa-four"], hostvars)
+    assert combined["status"] == "error" and combined["counts"]["error"] == 2
+    assert "made no report" in combined["accounts"]["aa-four"]["error"]
+    lines = audit.audit_combined_table(combined)
+    assert lines[-1] == "ERROR: 1 in_sync, 1 drift, 2 error"
+    assert any(line.startswith("aa-three") and "AADSTS7000215" in line for line in lines)
+    assert any(line.startswith("aa-two") and "1 PRIVILEGED extra" in line for line in lines)
+
+
+def test_combined_report_of_real_reports_matches_its_schema():
+    with open(SCHEMA) as f:
+        single = json.load(f)
+    with open(COMBINED_SCHEMA) as f:
+        combined_schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(combined_schema)
+    registry = Registry().with_resource(single["$id"], Resource.from_contents(single))
+    validator = jsonschema.Draft202012Validator(combined_schema, registry=registry)
+    drifted = audit.audit_report([audit._entry("runbook", "a", "missing")], account="aa-two")
+    in_sync = audit.audit_report([audit._entry("runbook", "a", "in_sync")])
+    hostvars = {"aa-one": {"exchange_online_automation_report": in_sync},
+                "aa-two": {"exchange_online_automation_report": drifted},
+                "aa-three": {}}
+    combined = audit.audit_combined(["aa-one", "aa-two", "aa-three"], hostvars)
+    validator.validate(combined)
+    assert combined["accounts"]["aa-three"]["status"] == "error"
+    broken = dict(combined, accounts=dict(combined["accounts"], bad={"status": "drift"}))
+    with pytest.raises(jsonschema.ValidationError):  # every account's report is a full report
+        validator.validate(broken)
