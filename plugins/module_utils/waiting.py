@@ -6,9 +6,12 @@
 package imports, and jobs are configurations of these two; throttling and 5xx are retried by the SDKs' own
 retry policies at the transport, not here.
 
-One backoff (:func:`backoff`): a Fibonacci-like schedule from ``first`` (1, 2, 3, 5, 8 ... times ``first``),
-capped at ``cap`` and jittered down by up to ``JITTER`` so that parallel runs do not poll in step. It never
-doubles past a short wait: a 5 s import is seen at about 6 s, not 7 s.
+One schedule: where the service says when to ask again (a ``Retry-After`` header on the failed call that
+:func:`retry` repeats, or on the last read that :func:`poll` made, through its ``retry_after`` callable), that
+wait is followed (:func:`retry_after_seconds`), within the deadline; otherwise the backoff (:func:`backoff`), a
+Fibonacci-like schedule from ``first`` (1, 2, 3, 5, 8 ... times ``first``), capped at ``cap`` and jittered down
+by up to ``JITTER`` so that parallel runs do not poll in step. It never doubles past a short wait: with the
+defaults (1 s, capped at 5 s) a 5 s import is seen at about 6 s, not 7 s, and no wait is more than 5 s late.
 
 One clock (:data:`CLOCK`): ``time.monotonic`` and ``time.sleep``; tests pass a fake one.
 """
@@ -17,8 +20,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import random
 import time
+from email.utils import parsedate_to_datetime
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError, error_from_exception
 
@@ -58,12 +63,62 @@ def backoff(first=1.0, cap=5.0, rng=None):
         a, b = b, a + b
 
 
-def _pause(clock, delays, deadline):
-    """Sleep for the next delay, or return False when that would pass ``deadline``."""
-    delay = next(delays)
+def retry_after_seconds(value, now=None):
+    """Seconds a ``Retry-After`` value asks to wait (delta-seconds or an HTTP-date); None when there is none, it
+    cannot be read, or it asks for no wait at all (``0``, a date in the past): then the backoff decides."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                return None
+            if when is None or when.tzinfo is None:
+                return None
+            seconds = when.timestamp() - (time.time() if now is None else now)
+    if math.isnan(seconds) or seconds <= 0:  # no wait asked for
+        return None
+    return seconds
+
+
+def _headers_retry_after(headers):
+    if not headers:
+        return None
+    try:
+        value = headers.get("Retry-After")
+        if value is None:
+            value = headers.get("retry-after")
+    except Exception:  # noqa: BLE001 - not a mapping
+        return None
+    return retry_after_seconds(value)
+
+
+def retry_after_of(exc):
+    """The ``Retry-After`` an exception carries, in seconds, or None: a ``retry_after`` attribute (seconds), the
+    headers of an azure-core error's ``response``, or a kiota ``APIError``'s ``response_headers``."""
+    seconds = retry_after_seconds(getattr(exc, "retry_after", None))
+    if seconds is not None:
+        return seconds
+    response = getattr(exc, "response", None)
+    seconds = _headers_retry_after(getattr(response, "headers", None))
+    if seconds is not None:
+        return seconds
+    return _headers_retry_after(getattr(exc, "response_headers", None))
+
+
+def _pause(clock, delays, deadline, asked=None):
+    """Sleep for what the service asked (``asked`` seconds) or else the next delay of the backoff, or return
+    False when the deadline has passed. A wait is cut short at the deadline."""
     remaining = deadline - clock.now()
     if remaining <= 0:
         return False
+    delay = asked if asked is not None else next(delays)
     clock.sleep(min(delay, remaining))
     return True
 
@@ -73,7 +128,8 @@ def retry(fn, when, timeout, what, first=1.0, cap=5.0, clock=None, hint=None, on
 
     ``when(exc)`` returns a reason (a truthy string) to call again after ``exc``, or a falsy value to let the
     exception propagate at once. ``on_first(exc)`` runs once after the first passing failure (to fail fast on
-    an input of the wrong kind). When the time is up, :class:`TimedOut` says what was waited for, for how long,
+    an input of the wrong kind). An exception that carries ``Retry-After`` (:func:`retry_after_of`) is tried
+    again after that wait, others after the backoff's next delay. When the time is up, :class:`TimedOut` says what was waited for, for how long,
     how often it was tried and the last reason, and keeps the HTTP status, code and request id of the last
     error."""
     clock = clock or CLOCK
@@ -91,7 +147,7 @@ def retry(fn, when, timeout, what, first=1.0, cap=5.0, clock=None, hint=None, on
                 raise
             if attempts == 1 and on_first is not None:
                 on_first(exc)
-            if not _pause(clock, delays, deadline):
+            if not _pause(clock, delays, deadline, retry_after_of(exc)):
                 err = error_from_exception(exc) or ModuleError(str(exc))
                 raise TimedOut("%s: still failing after %d attempts in %d s (%s): %s"
                                % (what, attempts, int(clock.now() - started), reason, err.message),
@@ -101,13 +157,14 @@ def retry(fn, when, timeout, what, first=1.0, cap=5.0, clock=None, hint=None, on
 
 
 def poll(read, done, timeout, what, failed=None, consecutive=1, first=1.0, cap=5.0, clock=None, hint=None,
-         state_text=None):
+         state_text=None, retry_after=None):
     """``read()`` until ``done(state)`` holds for ``consecutive`` reads in a row; returns the last state.
 
     ``failed(state)`` returns an exception to raise (a terminal failure, such as an import that ended
     ``Failed``) or None. Between agreeing reads the first delay is used; after a read that does not agree the
-    backoff goes on. When ``timeout`` seconds pass, :class:`TimedOut` carries the last state
-    (``state_text(state)`` says what it was)."""
+    backoff goes on. ``retry_after()``, when given, returns the ``Retry-After`` of the last read's response (a
+    header value or seconds; None when it had none): a wait it asks for replaces the delay. When ``timeout``
+    seconds pass, :class:`TimedOut` carries the last state (``state_text(state)`` says what it was)."""
     clock = clock or CLOCK
     started = clock.now()
     deadline = started + timeout
@@ -119,16 +176,17 @@ def poll(read, done, timeout, what, failed=None, consecutive=1, first=1.0, cap=5
             error = failed(state)
             if error is not None:
                 raise error
+        asked = retry_after_seconds(retry_after()) if retry_after is not None else None
         if done(state):
             agreed += 1
             if agreed >= consecutive:
                 return state
             if deadline - clock.now() <= 0:
                 break
-            clock.sleep(min(first, max(0.0, deadline - clock.now())))
+            clock.sleep(min(first if asked is None else asked, max(0.0, deadline - clock.now())))
             continue
         agreed = 0
-        if not _pause(clock, delays, deadline):
+        if not _pause(clock, delays, deadline, asked):
             break
     shown = state_text(state) if state_text is not None else None
     raise TimedOut("%s: not done after %d s%s" % (what, int(clock.now() - started),
@@ -136,4 +194,5 @@ def poll(read, done, timeout, what, failed=None, consecutive=1, first=1.0, cap=5
                    state=state, hint=hint or "Raise timeout, or re-run the task later: it picks up the current state.")
 
 
-__all__ = ["CLOCK", "Clock", "TimedOut", "backoff", "poll", "retry"]
+__all__ = ["CLOCK", "Clock", "TimedOut", "backoff", "poll", "retry",
+           "retry_after_of", "retry_after_seconds"]

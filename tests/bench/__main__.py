@@ -1,65 +1,106 @@
-"""``make bench``: the project's performance figures, measured on this machine.
+"""``make bench``: the collection's performance figures, measured through the real ``ansible-playbook`` /
+``ansible`` path against a local emulator (docs/performance.md says what each figure means).
 
-* emulator start: process start until its start line is printed and ``/_emulator/health`` answers;
-* 200 simple authenticated ARM GETs over one keep-alive connection;
-* the CPU cost of the identity modules' Graph work per task (``tests/bench/graph_cpu.py``).
-"""
-import http.client
+    .venv/bin/python -m tests.bench [--repeat N] [--only a,b] [--output DIR] [--smoke]
+
+Writes ``DIR/latest.json`` (every figure with its unit) and ``DIR/latest.txt`` (the same as a table);
+``DIR`` is tests/bench/results by default. ``--smoke`` runs task_overhead once (what ``make test`` runs so the
+bench does not rot). ``BENCH_SCALE_MAX`` (default 5) is the largest account count of the ``scale`` scenario: 20
+adds the 20-account run (about 5 more minutes on 2 cores). ``BENCH_CACHE`` moves the cache of the venvs
+(default .build/bench-cache)."""
+import argparse
+import datetime
 import json
-import ssl
-import statistics
+import os
+import platform
+import shutil
 import sys
+import tempfile
 import time
-import urllib.parse
 
+from tests.bench import report, scenarios
+from tests.bench.common import RESULTS_DIR
 from tests.emulator.client import EmulatorProcess
 
-
-def bench_start(rounds=5):
-    times = []
-    for _round in range(rounds):
-        t = time.perf_counter()
-        emu = EmulatorProcess().start()
-        times.append(time.perf_counter() - t)
-        emu.stop()
-    return times
+ORDER = ["converge_empty", "converge_nochange", "audit", "task_overhead", "peer", "scale", "install_mb",
+         "runbook_lint"]
+SCALE_SIZES = (1, 5, 20)
+SCALE_DEFAULT_MAX = 5
 
 
-def bench_gets(emu, count=200):
-    env = emu.env
-    host, port = urllib.parse.urlsplit(emu.url).netloc.split(":")
-    ctx = ssl.create_default_context(cafile=emu.ca_file)
-    conn = http.client.HTTPSConnection(host, int(port), context=ctx)
-    form = urllib.parse.urlencode({
-        "grant_type": "client_credentials", "client_id": env["AZURE_CLIENT_ID"], "client_secret": env["AZURE_SECRET"],
-        "scope": "https://management.azure.com/.default"})
-    conn.request("POST", f"/{env['AZURE_TENANT']}/oauth2/v2.0/token", form, {"Content-Type": "application/x-www-form-urlencoded"})
-    token = json.loads(conn.getresponse().read())["access_token"]
-    sub = env["AZURE_SUBSCRIPTION_ID"]
-    conn.request("PUT", f"/subscriptions/{sub}/resourcegroups/rg-bench?api-version=2025-04-01",
-                 json.dumps({"location": "westeurope"}), {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    conn.getresponse().read()
-    t = time.perf_counter()
-    for _request in range(count):
-        conn.request("GET", f"/subscriptions/{sub}/resourcegroups/rg-bench?api-version=2025-04-01",
-                     headers={"Authorization": f"Bearer {token}"})
-        resp = conn.getresponse()
-        resp.read()
-        assert resp.status == 200, resp.status
-    elapsed = time.perf_counter() - t
-    conn.close()
-    return elapsed
+def scale_sizes():
+    limit = int(os.environ.get("BENCH_SCALE_MAX") or SCALE_DEFAULT_MAX)
+    sizes = [n for n in SCALE_SIZES if n <= limit] or [1]
+    skipped = [n for n in SCALE_SIZES if n not in sizes]
+    note = None
+    if skipped:
+        note = ("%s accounts not measured: BENCH_SCALE_MAX=%d (default %d, so that make bench stays under 15 "
+                "minutes on 2 cores; converging and auditing 20 accounts adds about 5 minutes). Run "
+                "BENCH_SCALE_MAX=20 make bench to include them." % (
+                    ", ".join(str(n) for n in skipped), limit, SCALE_DEFAULT_MAX))
+    return sizes, note
 
 
-def main():
-    starts = bench_start()
-    print(f"emulator start (5 runs): median {statistics.median(starts):.2f} s, max {max(starts):.2f} s")
-    with EmulatorProcess() as emu:
-        elapsed = bench_gets(emu)
-        print(f"200 authenticated ARM GETs (one connection): {elapsed:.2f} s ({elapsed / 200 * 1000:.1f} ms each)")
-    from tests.bench import graph_cpu
+def run(names, repeat, output):
+    started = time.perf_counter()
+    doc = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "repeat": repeat,
+        "scenarios": {},
+    }
+    workdir = tempfile.mkdtemp(prefix="bench-")
+    try:
+        with EmulatorProcess() as emu:
+            bench = scenarios.Bench(emu, repeat, workdir)
+            for name in names:
+                t = time.perf_counter()
+                print("bench: %s ..." % name, flush=True)
+                try:
+                    if name == "scale":
+                        sizes, note = scale_sizes()
+                        figures = scenarios.scale(bench, sizes, note)
+                    else:
+                        figures = getattr(scenarios, name)(bench)
+                except scenarios.BenchError as err:
+                    figures = {"error": str(err)[-4000:]}
+                figures["bench_time"] = {"value": round(time.perf_counter() - t, 1), "unit": "s"}
+                doc["scenarios"][name] = figures
+                print("bench: %s done in %.0f s" % (name, time.perf_counter() - t), flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    doc["targets"] = report.targets(doc)
+    doc["bench_time"] = {"value": round(time.perf_counter() - started, 1), "unit": "s"}
+    os.makedirs(output, exist_ok=True)
+    with open(os.path.join(output, "latest.json"), "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=False)
+        f.write("\n")
+    text = report.table(doc)
+    with open(os.path.join(output, "latest.txt"), "w") as f:
+        f.write(text)
+    print(text)
+    errors = [n for n, s in doc["scenarios"].items() if "error" in s]
+    return 1 if errors else 0
 
-    return graph_cpu.main(["--rounds", "5"])
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT") or 3),
+                        help="runs of each scenario; medians are reported (default 3, or $BENCH_REPEAT)")
+    parser.add_argument("--only", help="comma-separated scenarios (default: all of %s)" % ", ".join(ORDER))
+    parser.add_argument("--output", default=RESULTS_DIR, help="directory of latest.json and latest.txt")
+    parser.add_argument("--smoke", action="store_true", help="task_overhead once: a quick check that the bench runs")
+    opts = parser.parse_args(argv)
+    names = ORDER
+    repeat = opts.repeat
+    if opts.smoke:
+        names, repeat = ["task_overhead"], 1
+    if opts.only:
+        names = [n.strip() for n in opts.only.split(",") if n.strip()]
+        unknown = [n for n in names if n not in ORDER]
+        if unknown:
+            parser.error("--only: unknown scenario %s; known: %s" % (", ".join(unknown), ", ".join(ORDER)))
+    return run(names, repeat, opts.output)
 
 
 if __name__ == "__main__":

@@ -141,3 +141,104 @@ def test_the_default_clock_is_monotonic_and_sleeps(monkeypatch):
     waiting.CLOCK.sleep(0)
     assert slept == [0.25]
     assert waiting.CLOCK.now() <= waiting.CLOCK.now()
+
+
+class Response:
+    def __init__(self, headers):
+        self.headers = headers
+
+
+class Throttled(Status):
+    """An azure-core error whose response carries ``Retry-After``."""
+
+    def __init__(self, retry_after):
+        super(Throttled, self).__init__(404, "not yet")
+        self.response = Response({"Retry-After": retry_after})
+
+
+def test_backoff_never_waits_longer_than_it_has_waited_so_far():
+    # 1, 2, 3, 5, 5: from the third delay on, none is longer than the time already waited; a doubling
+    # (1, 2, 4, 8) waits 4 s after 3 s and so sees a 5 s import only at 7 s
+    delays = list(itertools.islice(waiting.backoff(1.0, 5.0, rng=lambda: 0.0), 12))
+    assert delays[:5] == [1, 2, 3, 5, 5]
+    assert all(delay <= sum(delays[:i]) for i, delay in enumerate(delays) if i >= 2)
+
+
+@pytest.mark.parametrize("wait", [5, 7.5, 12, 20, 33, 60])
+def test_poll_sees_a_wait_at_most_one_capped_delay_late(clock, wait):
+    def read():
+        return "Succeeded" if clock.now() >= wait else "Creating"
+
+    waiting.poll(read, lambda s: s == "Succeeded", 600, "import")
+    assert wait <= clock.now() <= wait + 5
+    if wait == 5:
+        assert clock.now() == 6
+
+
+@pytest.mark.parametrize("value, seconds", [
+    ("7", 7.0), (" 2.5 ", 2.5), (3, 3.0), ("0", None), (0, None), ("-1", None), ("soon", None), (None, None),
+    ("", None), (True, None), ("nan", None),
+])
+def test_retry_after_seconds_reads_delta_seconds(value, seconds):
+    assert waiting.retry_after_seconds(value) == seconds
+
+
+def test_retry_after_seconds_reads_an_http_date():
+    assert waiting.retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480) == pytest.approx(10)
+    assert waiting.retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490) is None
+    assert waiting.retry_after_seconds("Wed, 21 Oct 2015 07:28:00", now=0) is None  # no zone: not a valid date
+
+
+def test_retry_after_of_reads_azure_core_kiota_and_attributes():
+    assert waiting.retry_after_of(Throttled("4")) == 4.0
+    kiota = Exception("throttled")
+    kiota.response_headers = {"retry-after": "6"}
+    assert waiting.retry_after_of(kiota) == 6.0
+    own = Exception("x")
+    own.retry_after = 2
+    assert waiting.retry_after_of(own) == 2.0
+    assert waiting.retry_after_of(Status(404)) is None
+    odd = Exception("x")
+    odd.response = Response(["not", "a", "mapping"])
+    assert waiting.retry_after_of(odd) is None
+
+
+def test_retry_follows_retry_after_and_otherwise_the_backoff(clock):
+    answers = [Throttled("7"), Status(404), Status(404), "done"]
+
+    def call():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert waiting.retry(call, lambda exc: "404", 60, "x") == "done"
+    # the service's 7 s first; the backoff starts where it would have (1, 2), not after the asked wait
+    assert clock.sleeps == [7.0, 1.0, 2.0]
+
+
+def test_retry_cuts_a_retry_after_past_the_deadline_short(clock):
+    def call():
+        raise Throttled("120")
+
+    with pytest.raises(waiting.TimedOut):
+        waiting.retry(call, lambda exc: "404", 30, "x")
+    assert clock.sleeps == [30.0]
+
+
+def test_poll_follows_the_last_reads_retry_after(clock):
+    answers = iter([("Creating", "4"), ("Creating", None), ("Creating", "0"), ("Succeeded", None)])
+    last = {}
+
+    def read():
+        state, last["retry_after"] = next(answers)
+        return state
+
+    result = waiting.poll(read, lambda s: s == "Succeeded", 60, "import", retry_after=lambda: last["retry_after"])
+    assert result == "Succeeded"
+    assert clock.sleeps == [4.0, 1.0, 2.0]
+
+
+def test_poll_follows_retry_after_between_agreeing_reads(clock):
+    waiting.poll(lambda: True, lambda s: s, 60, "grant", consecutive=3, retry_after=lambda: "3")
+    assert clock.sleeps == [3.0, 3.0]
