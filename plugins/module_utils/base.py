@@ -124,7 +124,10 @@ class ExoModule:
         spec = {}
         if auth:
             spec.update(AUTH_ARGSPEC)
+            # the task's deadline (doc fragment m365.exo_automation.timeout); modules that wait declare their own
+            spec["timeout"] = dict(type="int", default=DEFAULT_TIMEOUT)
         spec.update(argument_spec or {})
+        self._generic_timeout = auth and "timeout" not in (argument_spec or {})
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode,
                                     **ansible_module_kwargs)
         self.params = self.module.params
@@ -332,6 +335,9 @@ class ExoModule:
     def run(self, fn):
         """``result = fn(self)``; ``exit_json(**result)``. Every error goes through :meth:`fail`."""
         try:
+            if self._generic_timeout and self.params["timeout"] < 1:
+                raise ModuleError("option 'timeout' must be 1 or more seconds (the time the whole task may take)",
+                                  option="timeout")
             result = fn(self)
         except SystemExit:
             raise

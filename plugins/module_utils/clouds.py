@@ -73,8 +73,9 @@ _ALIASES = {
 KNOWN_AUTHORITY_HOSTS = tuple(sorted(set(c["authority_host"] for c in CLOUDS.values())))
 
 
-# The api-version the metadata document is read with. ARM answers a list of clouds for 2019-05-01 and later, one
-# cloud object for older versions (Azure Stack Hub); both are understood.
+# The api-version the metadata document is read with (as the Azure CLI and Terraform's go-azure-sdk read it). ARM
+# answers one cloud object for 2022-09-01, a list of clouds for 2019-05-01 up to it, and the original single
+# object for older versions (Azure Stack Hub); each is understood.
 METADATA_API_VERSION = "2022-09-01"
 METADATA_PATH = "/metadata/endpoints"
 
@@ -126,7 +127,7 @@ def metadata_request_url(url):
 
 
 def pick_cloud_metadata(document, url):
-    """The cloud of a metadata document: of a list (api-version 2019-05-01 and later), the cloud whose
+    """The cloud of a metadata document: of a list (api-version 2019-05-01 up to 2022-09-01), the cloud whose
     ``resourceManager`` is ``url``'s Resource Manager, else the first; a single object (older api-versions) as
     it is. Raises CloudMetadataError when there is none."""
     if isinstance(document, list):

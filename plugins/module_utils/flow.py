@@ -262,7 +262,7 @@ class LinkSet(Resource):
 
     def __init__(self, m):
         super(LinkSet, self).__init__(m)
-        check_seconds(self.params["principal_wait_timeout"], "principal_wait_timeout")
+        check_seconds(self.params["principal_wait_timeout"], "principal_wait_timeout", self.params["timeout"])
         self.graph = None
         self.principal_id = None
         self.held = []  # every link of the principal before the task

@@ -82,10 +82,14 @@ def check_guid(value, option, what=None):
     return value.strip().lower()
 
 
-def check_seconds(value, option):
-    """A wait in seconds: 0 or more; ModuleError naming ``option`` otherwise."""
+def check_seconds(value, option, timeout=None):
+    """A wait in seconds: 0 or more and, when ``timeout`` (the task's ``timeout`` option) is given, no longer
+    than the task may take; ModuleError naming ``option`` otherwise."""
     if value is not None and value < 0:
         raise ModuleError("option '%s' must be 0 or more seconds" % option, option=option)
+    if value is not None and timeout is not None and value > timeout:
+        raise ModuleError("option '%s' (%d s) is longer than option 'timeout' (%d s), the time the whole task may "
+                          "take: raise timeout to at least %d" % (option, value, timeout, value), option=option)
     return value
 
 

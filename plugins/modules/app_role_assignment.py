@@ -54,6 +54,7 @@ extends_documentation_fragment:
   - m365.exo_automation.auth.automation
   - m365.exo_automation.auth.msi
   - m365.exo_automation.auth.graph
+  - m365.exo_automation.timeout
   - m365.exo_automation.attributes
 notes:
   - Grants are written with C(POST /servicePrincipals/{principal}/appRoleAssignments) and removed with

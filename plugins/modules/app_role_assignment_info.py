@@ -31,6 +31,7 @@ extends_documentation_fragment:
   - m365.exo_automation.auth.msi
   - m365.exo_automation.auth.graph
   - m365.exo_automation.attributes.info_module
+  - m365.exo_automation.timeout
 seealso:
   - module: m365.exo_automation.app_role_assignment
 author:

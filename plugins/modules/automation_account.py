@@ -101,6 +101,7 @@ extends_documentation_fragment:
   - m365.exo_automation.auth.automation
   - m365.exo_automation.auth.msi
   - m365.exo_automation.auth.resource
+  - m365.exo_automation.timeout
   - m365.exo_automation.attributes
 notes:
   - In check mode a resource group or a user-assigned identity that does not exist yet is a warning and the change is predicted, so that a check-mode

@@ -123,6 +123,7 @@ extends_documentation_fragment:
   - m365.exo_automation.account
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
+  - m365.exo_automation.timeout
   - m365.exo_automation.attributes
 notes:
   - In check mode a missing Automation account or runbook is reported with a warning, so that a whole setup can be

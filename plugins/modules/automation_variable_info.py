@@ -20,6 +20,7 @@ extends_documentation_fragment:
   - m365.exo_automation.auth
   - m365.exo_automation.auth.automation
   - m365.exo_automation.attributes.info_module
+  - m365.exo_automation.timeout
 seealso:
   - module: m365.exo_automation.automation_variable
 author:

@@ -101,6 +101,7 @@ extends_documentation_fragment:
   - m365.exo_automation.auth.automation
   - m365.exo_automation.auth.graph
   - m365.exo_automation.attributes.info_module
+  - m365.exo_automation.timeout
 notes:
   - Without the account only the text rules run, and no authentication option is needed.
   - The account rules only read. ARM - the Automation account, its runbook, modules and runtime environments

@@ -52,6 +52,7 @@ options:
 extends_documentation_fragment:
   - m365.exo_automation.auth
   - m365.exo_automation.auth.graph
+  - m365.exo_automation.timeout
   - m365.exo_automation.attributes
 notes:
   - A service principal is found by application id with

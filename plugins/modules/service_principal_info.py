@@ -46,6 +46,7 @@ options:
       - Seconds to wait for Graph to know the service principal named by O(object_id) or O(principal).
       - V(0) does not wait; a missing service principal gives an empty list.
       - With a value above V(0) a service principal that is still unknown when the time is up fails the task.
+      - No longer than O(timeout), the time the whole task may take.
     type: int
     default: 0
 extends_documentation_fragment:
@@ -54,6 +55,7 @@ extends_documentation_fragment:
   - m365.exo_automation.auth.msi
   - m365.exo_automation.auth.graph
   - m365.exo_automation.attributes.info_module
+  - m365.exo_automation.timeout
 seealso:
   - module: m365.exo_automation.service_principal
   - module: m365.exo_automation.app_role_assignment
@@ -192,7 +194,7 @@ def by_object_id(m, graph, object_id, option):
 
 def run_module(m):
     p = m.params
-    check_seconds(p["wait_timeout"], "wait_timeout")
+    check_seconds(p["wait_timeout"], "wait_timeout", p["timeout"])
     graph = m.graph()
     result = {"changed": False}
     if p["principal"]:

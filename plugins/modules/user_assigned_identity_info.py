@@ -19,6 +19,7 @@ extends_documentation_fragment:
   - m365.exo_automation.auth
   - m365.exo_automation.auth.msi
   - m365.exo_automation.attributes.info_module
+  - m365.exo_automation.timeout
 seealso:
   - module: m365.exo_automation.user_assigned_identity
 author:

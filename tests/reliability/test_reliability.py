@@ -182,6 +182,7 @@ def test_transient_faults_are_survived_with_a_clean_end_state(account, ansible_e
 
 
 RG_PATH = r"(?i)/resourcegroups/rg-reliability$"
+SP_PATH = r"(?i)/v1\.0/servicePrincipals$"
 PERSISTENT = [
     ("ARM read, 503 every time", "resource_group", {"name": RG, "location": LOCATION, "timeout": 10},
      dict(method="GET", path_regex=RG_PATH, status=503, times=1000), 10, "/resourcegroups/rg-reliability"),
@@ -191,6 +192,13 @@ PERSISTENT = [
     ("ARM read, no answer for 20 s", "resource_group", {"name": RG, "location": LOCATION, "timeout": 10},
      dict(method="GET", path_regex=RG_PATH, status=0, times=1000, delay_ms=20000), 10,
      "/resourcegroups/rg-reliability"),
+    # a Graph-only module: its timeout option bounds the Graph calls, retries and Retry-After waits alike
+    ("Graph read, 503 every time", "service_principal", {"app_id": "exchange_online", "timeout": 10},
+     dict(method="GET", path_regex=SP_PATH, status=503, times=1000), 10, "/serviceprincipals"),
+    ("Graph read, Retry-After 120 s", "service_principal", {"app_id": "exchange_online", "timeout": 60},
+     dict(method="GET", path_regex=SP_PATH, status=429, times=1000, retry_after_s=120), 60, "/serviceprincipals"),
+    ("Graph read, no answer for 20 s", "service_principal", {"app_id": "exchange_online", "timeout": 10},
+     dict(method="GET", path_regex=SP_PATH, status=0, times=1000, delay_ms=20000), 10, "/serviceprincipals"),
 ]
 
 

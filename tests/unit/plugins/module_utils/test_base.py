@@ -146,6 +146,39 @@ class SlowTransport(ScriptedTransport):
         self.clock[0] += duration
 
 
+def test_every_module_has_a_timeout_option_that_is_the_deadline_of_its_arm_and_graph_calls(monkeypatch, env):
+    seen = {}
+
+    def fn(m):
+        seen["deadline"] = m.deadline - m.started
+        seen["graph"] = m.graph().deadline
+        seen["task"] = m.deadline
+        return {"changed": False}
+
+    # a module that declares no timeout of its own gets the generic one (doc fragment m365.exo_automation.timeout)
+    result = run_module(monkeypatch, module_main(fn), {"timeout": 42})
+    assert result["changed"] is False and "failed" not in result
+    assert seen["deadline"] == 42 and seen["graph"] == seen["task"]
+    run_module(monkeypatch, module_main(fn), {})
+    assert seen["deadline"] == base.DEFAULT_TIMEOUT == 600
+
+
+@pytest.mark.parametrize("value", [0, -5])
+def test_a_timeout_below_one_second_fails_naming_the_option_before_anything_runs(monkeypatch, env, value):
+    called = []
+    result = run_module(monkeypatch, module_main(lambda m: called.append(1)), {"timeout": value})
+    assert result["failed"] and called == []
+    assert "option 'timeout' must be 1 or more seconds" in result["msg"]
+
+
+def test_a_module_that_declares_its_own_timeout_keeps_its_meaning(monkeypatch, env):
+    # runbook_job's timeout=0 means "start the job and do not wait": the generic check must not refuse it
+    seen = []
+    spec = {"timeout": dict(type="int", default=600)}
+    result = run_module(monkeypatch, module_main(lambda m: seen.append(m.params["timeout"]), spec), {"timeout": 0})
+    assert result["changed"] is False and "failed" not in result and seen == [0]
+
+
 def test_a_server_that_never_answers_fails_within_the_deadline(monkeypatch, env):
     now = [1000.0]
     monkeypatch.setattr(base.time, "time", lambda: now[0])

@@ -321,6 +321,16 @@ def test_principal_that_never_appears(monkeypatch, tenant):
     assert tenant.writes() == []
 
 
+def test_a_principal_wait_longer_than_the_task_timeout_is_refused_before_any_request(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"],
+                 principal_wait_timeout=900, timeout=600)
+    assert result["failed"] is True and result.get("option") in (None, "principal_wait_timeout")
+    assert "option 'principal_wait_timeout' (900 s) is longer than option 'timeout' (600 s)" in result["msg"]
+    assert tenant.log == []
+
+
 def test_grant_retried_on_not_a_valid_reference_update(monkeypatch, tenant):
     mi = tenant.add_identity()
     tenant.fault("POST", r"/appRoleAssignments$", 400,

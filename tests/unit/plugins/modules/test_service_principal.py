@@ -279,3 +279,13 @@ def test_object_id_given_as_app_id(monkeypatch):
     assert "is the object id of the service principal 'Microsoft Graph'" in result["msg"]
     assert wk.MICROSOFT_GRAPH_APP_ID in result["msg"]
     assert tenant.writes() == []
+
+
+def test_a_wait_longer_than_the_task_timeout_is_refused_before_any_request(monkeypatch):
+    tenant = FakeTenant()
+    wire(monkeypatch, tenant)
+    result = run_info(monkeypatch, object_id="0f0f0f0f-0000-4000-8000-000000000001", wait_timeout=900, timeout=300)
+    assert result["failed"]
+    assert "option 'wait_timeout' (900 s) is longer than option 'timeout' (300 s)" in result["msg"]
+    assert "raise timeout to at least 900" in result["msg"]
+    assert tenant.log == []
