@@ -105,12 +105,21 @@ def get_settings(req):
 
 @route("arm", "GET", r"/metadata/endpoints")
 def metadata_endpoints(req):
-    """Cloud metadata like ``GET https://management.azure.com/metadata/endpoints?api-version=2022-09-01``,
-    with every endpoint pointing at this emulator. Served without a token, like ARM. With api-version 2019-05-01
-    or later ARM answers a list of clouds, without one (or an older one) the single cloud it belongs to."""
+    """Cloud metadata like ``GET https://management.azure.com/metadata/endpoints?api-version=...``, with every
+    endpoint pointing at this emulator. Served without a token, like ARM. The shape follows the api-version as
+    ARM's does: 2022-09-01 and later one object, the cloud the endpoint belongs to (what ``az cloud register
+    --endpoint-resource-manager`` and Terraform's go-azure-sdk read); 2019-05-01 up to 2022-09-01 a list of
+    clouds (what ``ARM_CLOUD_METADATA_URL`` of the Azure CLI names); older or none the original single object
+    with ``galleryEndpoint``, ``graphEndpoint`` and ``portalEndpoint`` (msrestazure, azure.azcollection)."""
     cloud = _cloud_metadata(req.base_url)
     version = (req.q("api-version") or "").strip()
-    return 200, [cloud] if version >= "2019-05-01" else cloud
+    if version >= "2022-09-01":
+        return 200, cloud
+    if version >= "2019-05-01":
+        return 200, [cloud]
+    legacy = dict(cloud, galleryEndpoint=cloud["portal"], graphEndpoint=cloud["graphAudience"],
+                  portalEndpoint=cloud["portal"])
+    return 200, legacy
 
 
 def _cloud_metadata(base):

@@ -329,7 +329,10 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self):
         emu = self.server.emu
         started = time.perf_counter()
-        parts = urlsplit(self.path)
+        # ARM treats repeated slashes as one: azure-mgmt-resource's generic resource routes (``az resource
+        # create``, ``azure_rm_resource``) put an empty parent path into ``/providers/{ns}/{parent}/{type}/{name}``
+        raw_path, _sep, query = self.path.partition("?")
+        parts = urlsplit("https://emulator" + re.sub(r"/{2,}", "/", raw_path) + ("?" + query if _sep else ""))
         path = parts.path
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""

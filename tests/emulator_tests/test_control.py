@@ -196,12 +196,20 @@ def test_graph_rejects_a_missing_token_and_an_arm_token(emulator):
 
 def test_cloud_metadata_is_served_without_a_token_in_both_shapes(emulator):
     """ARM's /metadata/endpoints needs no token (clients read it before signing in, e.g. `az cloud register
-    --endpoint-resource-manager`); api-version 2019-05-01 and later answer a list of clouds."""
-    status, _headers, clouds = emulator.call("GET", "/metadata/endpoints?api-version=2022-09-01", raw=True)
+    --endpoint-resource-manager`); the shape follows the api-version as ARM's does."""
+    # 2022-09-01 and later: the one cloud, with its suffixes an object (azure-cli's _arm_to_cli_mapper reads
+    # metadata["suffixes"][name], go-azure-sdk unmarshals one struct)
+    status, _headers, cloud = emulator.call("GET", "/metadata/endpoints?api-version=2022-09-01", raw=True)
     assert status == 200
+    assert isinstance(cloud, dict) and cloud["resourceManager"] == emulator.url + "/"
+    assert isinstance(cloud["suffixes"], dict) and cloud["name"] and cloud["authentication"]["audiences"]
+    # 2019-05-01 up to 2022-09-01: a list of clouds (ARM_CLOUD_METADATA_URL of the Azure CLI)
+    clouds = emulator.call("GET", "/metadata/endpoints?api-version=2019-05-01")
     assert isinstance(clouds, list) and clouds[0]["resourceManager"] == emulator.url + "/"
+    # older: the original single object that msrestazure reads
     single = emulator.call("GET", "/metadata/endpoints?api-version=2015-01-01")
     assert single["authentication"]["loginEndpoint"] == emulator.url
+    assert single["galleryEndpoint"] and single["graphEndpoint"] and single["portalEndpoint"] == emulator.url
     assert emulator.call("GET", "/metadata/endpoints")["resourceManager"] == emulator.url + "/"
 
 

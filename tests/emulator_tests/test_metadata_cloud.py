@@ -47,8 +47,9 @@ def test_health_env_names_the_emulator_metadata_url(emulator):
     status, _h, body = call(emulator, "GET", "/subscriptions/%s/resourcegroups?api-version=2025-04-01"
                             % env["AZURE_SUBSCRIPTION_ID"], scope=emulator.url + "/.default")
     assert status == 200, body
-    # the newer list shape, as the collection reads it: Graph's resource id is Graph's audience
-    (cloud,) = emulator.call("GET", "/metadata/endpoints?api-version=2022-09-01")
+    # the newer shape, one cloud, as the collection and the Azure CLI read it: Graph's resource id is Graph's
+    # audience
+    cloud = emulator.call("GET", "/metadata/endpoints?api-version=2022-09-01")
     assert cloud["resourceManager"].rstrip("/") == emulator.url
     assert cloud["microsoftGraphResourceId"] == "https://graph.microsoft.com/"
     assert cloud["microsoftGraphEndpoint"].rstrip("/") == emulator.url

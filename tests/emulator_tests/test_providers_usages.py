@@ -256,3 +256,20 @@ def test_statistics_and_usages_of_a_missing_account_are_404(emulator, sub, accou
         status, _h, body = arm(emulator, "GET", account_path(sub) + "/" + child, api="2019-06-01")
         assert status == 400 and body["error"]["code"] == "InvalidApiVersionParameter", body
     assert API["automation"] == "2024-10-23"
+
+
+def test_generic_resource_routes_with_an_empty_parent_path(resources, emulator, sub):
+    """azure-mgmt-resource's generic routes (``az resource create``, azure_rm_resource) put an empty parent path
+    into ``/providers/{namespace}/{parent}/{type}/{name}``: ARM reads the repeated slash as one."""
+    resources.resource_groups.create_or_update(RG, {"location": "westeurope"})
+    poller = resources.resources.begin_create_or_update(
+        RG, "Microsoft.Automation", "", "automationAccounts", ACCOUNT,
+        {"location": "westeurope", "properties": {"sku": {"name": "Basic"}}}, api_version="2024-10-23")
+    created = poller.result()
+    assert created.id.lower() == account_path(sub).lower()
+    assert [r["path"] for r in emulator.requests() if r["method"] == "PUT"][-1].endswith(
+        "/providers/Microsoft.Automation/automationAccounts/" + ACCOUNT)
+    got = resources.resources.get(RG, "Microsoft.Automation", "", "automationAccounts", ACCOUNT,
+                                  api_version="2024-10-23")
+    assert got.properties["sku"]["name"] == "Basic"
+    assert resources.resources.get_by_id(account_path(sub), api_version="2024-10-23").name == ACCOUNT

@@ -1,0 +1,1 @@
+from tests.emulator.pytest_plugin import *  # noqa: F401,F403
