@@ -125,10 +125,31 @@ def audit_entries(result, kind, declared=None, name_key="name", failure=None, na
         elif kind == "runtime_environment":
             entries.append(_generic(kind, n, r, ignore=("packages",)))
             entries.extend(_packages(n, r))
+        elif kind == "runbook":
+            entries.append(_with_lint(_generic(kind, n, r), r))
         else:
             entries.append(_generic(kind, n, r))
     entries.extend(_not_checked(kind, declared, name_key, seen, failure, name))
     return entries
+
+
+LINT_KEYS = ("rule", "severity", "line", "message", "fix")
+
+
+def _with_lint(entry, r):
+    """A runbook's entry with the findings of the runbook module's content check (``lint_findings``, the text
+    rules of runbook_lint run before anything is written, in check mode too): each rule, severity, line,
+    message and fix. A finding is not drift; ``audit_report`` counts them and the summary shows them."""
+    findings = [f for f in r.get("lint_findings") or [] if isinstance(f, dict)]
+    if findings:
+        entry["lint"] = [dict((k, f.get(k)) for k in LINT_KEYS if f.get(k) is not None) for f in findings]
+    return entry
+
+
+def _lint_counts(entry):
+    found = entry.get("lint") or []
+    return (sum(1 for f in found if f.get("severity") == "error"),
+            sum(1 for f in found if f.get("severity") == "warning"))
 
 
 def _not_checked(kind, declared, name_key, seen, failure, name=None):
@@ -335,6 +356,8 @@ def audit_report(entries, failure=None, **about):
         "status": status,
         "counts": counts,
         "privileged_extra": sum(1 for e in entries if e["status"] == "extra" and e.get("privileged")),
+        "lint_errors": sum(_lint_counts(e)[0] for e in entries),
+        "lint_warnings": sum(_lint_counts(e)[1] for e in entries),
         "entries": entries,
     }
     if failure:
@@ -343,7 +366,27 @@ def audit_report(entries, failure=None, **about):
     return report
 
 
+def _lint_text(e):
+    """``lint: 1 error, 2 warnings (EXO001 line 3, EXO004 line 9, ...)`` for a runbook with findings."""
+    errors, warnings = _lint_counts(e)
+    if not (errors or warnings):
+        return ""
+    parts = ["%d error%s" % (errors, "" if errors == 1 else "s")] if errors else []
+    if warnings:
+        parts.append("%d warning%s" % (warnings, "" if warnings == 1 else "s"))
+    where = ["%s line %s" % (f.get("rule"), f.get("line")) for f in e.get("lint") or []
+             if f.get("severity") in ("error", "warning")]
+    shown = ", ".join(where[:3]) + (", ..." if len(where) > 3 else "")
+    return "lint: %s (%s)" % (", ".join(parts), shown)
+
+
 def _differs(e):
+    text = _differs_status(e)
+    lint = _lint_text(e)
+    return "; ".join(t for t in (text, lint) if t)
+
+
+def _differs_status(e):
     s = e["status"]
     if s == "error":
         text = e.get("error", "")
@@ -365,17 +408,20 @@ def _differs(e):
 
 def audit_table(report, all_entries=False):
     """The report as lines of a table (object, status, what differs); entries in sync are left out unless
-    ``all_entries``, and counted in the last line."""
+    ``all_entries`` or they have lint errors or warnings, and counted in the last line."""
     rows = [(e["object"], e["status"], _differs(e)) for e in report.get("entries") or []
-            if all_entries or e["status"] != "in_sync"]
+            if all_entries or e["status"] != "in_sync" or _lint_text(e)]
     head = ("object", "status", "what differs")
     widths = [max([len(head[i])] + [len(r[i]) for r in rows]) for i in range(2)]
     fmt = "%-" + str(widths[0]) + "s  %-" + str(widths[1]) + "s  %s"
     lines = [fmt % head, fmt % ("-" * widths[0], "-" * widths[1], "-" * 12)]
     lines.extend((fmt % r).rstrip() for r in rows)
     counts = report.get("counts") or {}
-    lines.append("%s: %s" % (str(report.get("status", "")).upper(),
-                             ", ".join("%d %s" % (counts[s], s) for s in STATUSES if counts.get(s))))
+    summary = ", ".join("%d %s" % (counts[s], s) for s in STATUSES if counts.get(s))
+    if report.get("lint_errors") or report.get("lint_warnings"):
+        summary += "; runbook lint: %d error(s), %d warning(s)" % (
+            report.get("lint_errors") or 0, report.get("lint_warnings") or 0)
+    lines.append("%s: %s" % (str(report.get("status", "")).upper(), summary))
     return lines
 
 

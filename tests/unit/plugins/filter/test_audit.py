@@ -209,6 +209,42 @@ def test_table_lists_what_differs():
     assert not any("runbook a" in line for line in lines)
 
 
+def _finding(rule, severity, line):
+    return {"rule": rule, "severity": severity, "title": "t", "line": line, "column": 1, "message": "m " + rule,
+            "error": "what users see", "fix": "fix " + rule, "link": "https://learn.microsoft.com/x"}
+
+
+def test_runbook_entries_list_the_lint_findings_of_the_runbook_module(validator):
+    clean = {"item": {"name": "Clean"}, "changed": False, "lint_findings": []}
+    flawed = {"item": {"name": "Get-Report"}, "changed": False,
+              "lint_findings": [_finding("EXO001", "error", 3), _finding("EXO010", "warning", 9),
+                                _finding("EXO020", "info", 12)]}
+    entries = audit.audit_entries(loop(clean, flawed), "runbook")
+    assert "lint" not in entries[0]
+    assert entries[1]["status"] == "in_sync"  # a finding is not drift
+    assert entries[1]["lint"] == [
+        {"rule": "EXO001", "severity": "error", "line": 3, "message": "m EXO001", "fix": "fix EXO001"},
+        {"rule": "EXO010", "severity": "warning", "line": 9, "message": "m EXO010", "fix": "fix EXO010"},
+        {"rule": "EXO020", "severity": "info", "line": 12, "message": "m EXO020", "fix": "fix EXO020"}]
+    report = audit.audit_report(entries)
+    assert report["status"] == "in_sync" and report["lint_errors"] == 1 and report["lint_warnings"] == 1
+    validator.validate(report)
+    lines = audit.audit_table(report)
+    # in sync, but shown: its lint errors and warnings, with rule and line
+    row = next(line for line in lines if "runbook Get-Report" in line)
+    assert "lint: 1 error, 1 warning (EXO001 line 3, EXO010 line 9)" in row
+    assert not any("runbook Clean" in line for line in lines)
+    assert lines[-1] == "IN_SYNC: 2 in_sync; runbook lint: 1 error(s), 1 warning(s)"
+
+
+def test_a_changed_runbook_shows_what_differs_and_its_lint():
+    r = {"item": {"name": "R"}, "changed": True, "diff": diff({"content": "a"}, {"content": "b"}),
+         "lint_findings": [_finding("EXO002", "error", 1)]}
+    (entry,) = audit.audit_entries(loop(r), "runbook")
+    assert entry["status"] == "would_change" and entry["lint"][0]["rule"] == "EXO002"
+    assert audit._differs(entry) == "content; lint: 1 error (EXO002 line 1)"
+
+
 def _report(status, privileged=0, error=None):
     report = {"schema_version": 1, "status": status, "counts": {"in_sync": 3, "missing": int(status == "drift"),
                                                                 "error": int(status == "error")},
