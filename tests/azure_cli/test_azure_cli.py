@@ -3,9 +3,10 @@ exported it registers the emulator as a cloud from its metadata URL, signs in wi
 principal, and manages resource groups, identities and an Automation account, reads a resource provider and
 calls Graph through ``az rest``.
 
-``make test-azure-cli`` installs the CLI (a pinned release, in ``.build/venv-azcli``) and runs this file; the CLI is
-found through ``EXO_AZURE_CLI`` or ``.build/venv-azcli/bin/az``. Without it the tests fail when
-``EXO_REQUIRE_AZURE_CLI=1`` (as ``make test`` sets it) and are skipped otherwise."""
+``make try-azure-cli`` installs the CLI (a pinned release, in ``.build/venv-azcli``; about 700 MB, so not part of
+``make test``, where ``tests/emulator_tests/test_conformance_azure_cli.py`` replays the requests it sends) and runs
+this file. The CLI is found through ``EXO_AZURE_CLI`` or ``.build/venv-azcli/bin/az``; without it the tests fail
+when ``EXO_REQUIRE_AZURE_CLI=1`` (as ``make try-azure-cli`` sets it) and are skipped otherwise."""
 import json
 import os
 import subprocess
