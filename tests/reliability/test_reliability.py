@@ -297,10 +297,15 @@ INTERRUPTIONS = [
     ("PUT", r"(?i)/automationAccounts/aa-exo-automation$", "SIGKILL", "account created, identity replicating"),
     ("POST", r"/appRoleAssignments$", "SIGINT", "Exchange.ManageAsApp granted"),
     ("POST", r"/roleManagement/directory/roleAssignments$", "SIGKILL", "Entra role assigned"),
-    ("PUT", r"(?i)/modules/PackageManagement$", "SIGKILL", "first module import started"),
-    ("PUT", r"(?i)/modules/ExchangeOnlineManagement$", "SIGINT", "ExchangeOnlineManagement import started"),
+    # The runtime environment's packages import in the background while the 5.1 modules import. Each point is
+    # one the next run still reaches whatever the two streams did before the cut: the environment comes first,
+    # the first module right after it, the last package (which waits for the others) long before the last module
+    # (which waits for the first two).
     ("PUT", r"(?i)/runtimeEnvironments/exo-powershell-74$", "SIGKILL", "runtime environment created"),
-    ("PUT", r"(?i)/packages/PowerShellGet$", "SIGINT", "runtime environment package import started"),
+    ("PUT", r"(?i)/modules/PackageManagement$", "SIGKILL", "first module import started"),
+    ("PUT", r"(?i)/runtimeEnvironments/exo-powershell-74/packages/ExchangeOnlineManagement$", "SIGINT",
+     "runtime environment package import started"),
+    ("PUT", r"(?i)/modules/ExchangeOnlineManagement$", "SIGINT", "ExchangeOnlineManagement import started"),
     ("PUT", r"(?i)/runbooks/Test-ExchangeOnlineConnection/draft/content$", "SIGKILL", "draft uploaded, not published"),
     ("POST", r"(?i)/runbooks/Test-ExchangeOnlineConnection-74/publish$", "SIGINT", "publish started"),
     ("PUT", r"(?i)/jobs/[^/]+$", "SIGKILL", "verification job started"),
@@ -311,10 +316,30 @@ def site_command(*extra):
     return [str(Path(sys.executable).parent / "ansible-playbook"), str(SITE), "-e", "@%s" % DEMO_VARS] + list(extra)
 
 
-def start_site(env, log, *extra):
-    # a session of its own, so that the test can find every process of the run (see signal_run)
+def start_site(env, log, *extra, mark=None):
+    """site.yml in a session of its own; ``mark`` goes into the environment of every process of the run as
+    EXO_TEST_RUN, so that the test can find them all (see signal_run)."""
+    if mark:
+        env = dict(env, EXO_TEST_RUN=mark)
     return subprocess.Popen(site_command(*extra), env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
+
+
+def marked(mark):
+    """Every process whose environment holds EXO_TEST_RUN=``mark``: also those that left the run's process tree
+    (an async task's job is a daemon of its own)."""
+    needle = ("EXO_TEST_RUN=%s" % mark).encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/environ" % entry, "rb") as f:
+                if needle in f.read().split(b"\0"):
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
 
 
 def run_tree(pid):
@@ -339,12 +364,15 @@ def run_tree(pid):
     return tree
 
 
-def signal_run(pid, sig):
+def signal_run(pid, sig, mark=None):
     """Send ``sig`` to every process of the run. ansible-core 2.19 starts each worker in a session of its own
     (WorkerProcess calls setsid), so a signal to ansible-playbook's process group no longer reaches the module
-    processes; a removed AWX job pod, a stopped container or a lost host stops them all, and a Ctrl-C that reaches
-    only ansible-playbook would leave the module running to its end, which interrupts nothing. Returns the pids."""
+    processes, and an async task's job leaves the tree altogether; a removed AWX job pod, a stopped container or a
+    lost host stops them all, and a Ctrl-C that reaches only ansible-playbook would leave the module running to
+    its end, which interrupts nothing. ``mark`` (start_site's) finds the processes outside the tree. Returns the
+    pids."""
     tree = run_tree(pid)
+    tree += [m for m in (marked(mark) if mark else []) if m not in tree]
     for member in tree:
         try:
             os.kill(member, sig)
@@ -393,21 +421,22 @@ def interrupt_site(emu, env, tmp_path, name, method, regex, signame):
     with open(tmp_path / ("%s.log" % name), "w") as log:
         # the verification job runs on every interrupted run (by default only after a change, and the run before
         # the last point may have changed everything before it was cut)
-        proc = start_site(env, log, "-e", "exchange_online_automation_verify=always")
+        proc = start_site(env, log, "-e", "exchange_online_automation_verify=always", mark=name)
         sent = False
         tree = []
         while proc.poll() is None:
             if any(r["method"] == method and pattern.search(r["path"]) for r in emu.requests()):
-                tree = signal_run(proc.pid, getattr(signal, signame))
+                tree = signal_run(proc.pid, getattr(signal, signame), mark=name)
                 sent = True
                 break
             time.sleep(0.05)
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            tree = signal_run(proc.pid, signal.SIGKILL)
+            tree = signal_run(proc.pid, signal.SIGKILL, mark=name)
             proc.wait(timeout=30)
-    wait_gone(tree)  # no module process of this run writes during the next one
+    # no process of this run (a module, a background job) writes during the next one
+    wait_gone(tree + [m for m in marked(name) if m not in tree])
     with open(tmp_path / ("%s.requests" % name), "w") as seen:  # what the run did, beside its output
         seen.writelines("%s %s %s\n" % (r["seq"], r["method"], r["path"]) for r in emu.requests())
     return sent
