@@ -216,6 +216,23 @@ def missing_resource_error(value, app_id, option="resource"):
         "name)." % (option, value, ", ".join(wellknown.well_known_names())), option=option)
 
 
+def _resolve_all(values, option, resolve_one):
+    """``resolve_one(key)`` gives the object a value names, or a string saying why none does. Every value is
+    tried and all that fail are named in one ModuleError naming ``option``; an object named twice is kept once,
+    in the order given."""
+    resolved = []
+    errors = []
+    for value in values:
+        found = resolve_one(str(value).strip())
+        if isinstance(found, str):
+            errors.append(found)
+        elif found not in resolved:
+            resolved.append(found)
+    if errors:
+        raise ModuleError("option '%s': %s" % (option, "; ".join(errors)), option=option)
+    return resolved
+
+
 def resolve_app_roles(values, app_roles, option="app_roles", resource_name=None):
     """Map role values (``Exchange.ManageAsApp``) or ids to app role dicts ``{id, value, ...}`` of a resource.
 
@@ -229,37 +246,29 @@ def resolve_app_roles(values, app_roles, option="app_roles", resource_name=None)
             by_value[role["value"]] = role
             by_lower.setdefault(role["value"].lower(), []).append(role)
         by_id[str(role.get("id")).lower()] = role
-    resolved = []
-    errors = []
-    for value in values:
-        key = str(value).strip()
+    resource = resource_name or "the resource"
+
+    def one(key):
         role = by_value.get(key) or by_id.get(key.lower())
         if role is None and len(by_lower.get(key.lower(), [])) == 1:
             role = by_lower[key.lower()][0]
         if role is None:
             if looks_like_guid(key) and not is_guid(key):
-                errors.append("'%s' is not a valid GUID" % key)
-                continue
+                return "'%s' is not a valid GUID" % key
             allowed = sorted(by_value)
             near = closest(key, allowed)
-            errors.append("'%s' is not an app role of %s%s; allowed: %s" % (
-                key, resource_name or "the resource", (" (closest: %s)" % ", ".join(near)) if near else "",
-                ", ".join(allowed) if len(allowed) <= 40 else ", ".join(allowed[:40]) + ", ... (%d in all)" % len(allowed)))
-            continue
+            return "'%s' is not an app role of %s%s; allowed: %s" % (
+                key, resource, (" (closest: %s)" % ", ".join(near)) if near else "",
+                ", ".join(allowed) if len(allowed) <= 40 else ", ".join(allowed[:40]) + ", ... (%d in all)" % len(allowed))
         members = role.get("allowedMemberTypes")
         if members and "Application" not in members:
-            errors.append("app role '%s' can only be assigned to %s, not to a service principal"
-                          % (role.get("value") or role.get("id"), " and ".join(members)))
-            continue
+            return "app role '%s' can only be assigned to %s, not to a service principal" % (
+                role.get("value") or role.get("id"), " and ".join(members))
         if role.get("isEnabled") is False:
-            errors.append("app role '%s' is disabled on %s"
-                          % (role.get("value") or role.get("id"), resource_name or "the resource"))
-            continue
-        if role not in resolved:
-            resolved.append(role)
-    if errors:
-        raise ModuleError("option '%s': %s" % (option, "; ".join(errors)), option=option)
-    return resolved
+            return "app role '%s' is disabled on %s" % (role.get("value") or role.get("id"), resource)
+        return role
+
+    return _resolve_all(values, option, one)
 
 
 def resolve_directory_roles(values, definitions, option="roles"):
@@ -274,29 +283,22 @@ def resolve_directory_roles(values, definitions, option="roles"):
         for key in ("id", "templateId"):
             if d.get(key):
                 by_id.setdefault(str(d[key]).lower(), d)
-    resolved = []
-    errors = []
     names = sorted(d.get("displayName") for d in definitions if d.get("displayName"))
-    for value in values:
-        key = str(value).strip()
+
+    def one(key):
         d = by_name.get(key.lower()) or by_id.get(key.lower())
-        if d is None:
-            if looks_like_guid(key):
-                if not is_guid(key):
-                    errors.append("'%s' is not a valid GUID" % key)
-                else:
-                    errors.append("no Entra role definition has the id or template id %s" % key)
-                continue
-            near = closest(key, names)
-            errors.append("unknown Entra role '%s'%s" % (
-                key, ("; closest valid names: %s" % ", ".join(near)) if near else
-                "; see roleManagement/directory/roleDefinitions for the %d valid names" % len(names)))
-            continue
-        if d not in resolved:
-            resolved.append(d)
-    if errors:
-        raise ModuleError("option '%s': %s" % (option, "; ".join(errors)), option=option)
-    return resolved
+        if d is not None:
+            return d
+        if looks_like_guid(key):
+            if not is_guid(key):
+                return "'%s' is not a valid GUID" % key
+            return "no Entra role definition has the id or template id %s" % key
+        near = closest(key, names)
+        return "unknown Entra role '%s'%s" % (
+            key, ("; closest valid names: %s" % ", ".join(near)) if near else
+            "; see roleManagement/directory/roleDefinitions for the %d valid names" % len(names))
+
+    return _resolve_all(values, option, one)
 
 
 def resolve_principal(m, value, option="principal"):

@@ -272,7 +272,7 @@ def peer(bench):
         return out
     out["pointed_at_emulator"] = False
     out["why"] = PEER_WHY
-    out["error"] = _peer_error(theirs[-1])
+    out["peer_error"] = _peer_error(theirs[-1])  # the peer's own failure, not one of the bench
     b["note"] = "measured up to the failure: imports, argument parsing and cloud resolution, no token or request"
     if b["module_cpu"]["value"]:
         out["ratio_upper_bound"] = fig(a["module_cpu"]["value"] / b["module_cpu"]["value"],

@@ -28,6 +28,9 @@ LAYERS = {
     "flow": 6,
 }
 MODULE_LAYER = 7
+# The plugins Ansible loads (modules, the action plugin, the inventory plugin, the filters) stand above
+# module_utils, side by side: none of them imports another.
+ENTRY_POINTS = ("modules", "action", "inventory", "filter")
 
 
 def _imports(path):
@@ -38,7 +41,7 @@ def _imports(path):
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(PREFIX):
             rest = node.module[len(PREFIX):]
-            if rest in ("module_utils", "modules"):
+            if rest in ("module_utils",) + ENTRY_POINTS:
                 found.update("%s.%s" % (rest, alias.name) for alias in node.names)
             else:
                 found.add(rest)
@@ -52,7 +55,7 @@ def _imports(path):
 @functools.lru_cache(maxsize=None)
 def _graph():
     graph = {}
-    for kind in ("module_utils", "modules"):
+    for kind in ("module_utils",) + ENTRY_POINTS:
         folder = os.path.join(PLUGINS, kind)
         for name in sorted(os.listdir(folder)):
             if name.endswith(".py") and name != "__init__.py":
@@ -62,7 +65,7 @@ def _graph():
 
 def _layer(node):
     kind, name = node.split(".", 1)
-    return MODULE_LAYER if kind == "modules" else LAYERS.get(name)
+    return MODULE_LAYER if kind in ENTRY_POINTS else LAYERS.get(name)
 
 
 def test_every_module_utils_file_has_a_layer():
@@ -73,7 +76,17 @@ def test_every_module_utils_file_has_a_layer():
 @pytest.mark.parametrize("node", sorted(_graph()))
 def test_imports_point_down(node):
     wrong = sorted(dep for dep in _graph()[node] if _layer(dep) is None or _layer(dep) >= _layer(node))
+    # also an import of a plugin file that is not there (a typo, a removed file) points nowhere
+    wrong += sorted(dep for dep in _graph()[node] if dep not in _graph() and dep not in wrong)
     assert wrong == [], "%s (layer %s) imports %s of the same or a higher layer" % (node, _layer(node), wrong)
+
+
+def test_every_plugin_type_is_in_the_graph():
+    kinds = set(node.split(".", 1)[0] for node in _graph())
+    assert kinds == set(("module_utils",) + ENTRY_POINTS)
+    on_disk = set(k for k in os.listdir(PLUGINS) if os.path.isdir(os.path.join(PLUGINS, k)))
+    # doc fragments hold only documentation; every other folder of plugins/ is drawn
+    assert on_disk - {"doc_fragments", "__pycache__"} == set(("module_utils",) + ENTRY_POINTS)
 
 
 def test_there_is_no_import_cycle():
