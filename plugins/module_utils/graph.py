@@ -184,6 +184,7 @@ class GraphClient:
         self.timeout = timeout
         self.max_retries = max_retries
         self.deadline = deadline
+        self._asked_past_deadline = None  # (seconds, asked by Retry-After) of a retry that would end too late
         self.clock = clock
         self.log = []  # (method, path, status) of every request, for troubleshooting and tests
         self._transport = transport
@@ -227,6 +228,7 @@ class GraphClient:
         for handler in middleware:
             if isinstance(handler, RetryHandler):
                 handler.retry_on_status_codes = set(TRANSIENT_STATUS)
+                handler.get_delay_time = self._within_deadline(handler.get_delay_time, RetryHandlerOption.MAX_DELAY)
         middleware.append(GraphTelemetryHandler())
         self._http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
         host = urlsplit(self.base_url).hostname
@@ -314,6 +316,7 @@ class GraphClient:
         left = None if self.deadline is None else self.deadline - self.clock()
         if left is not None and left <= 0:
             raise DeadlineExceeded("Microsoft Graph %s %s was not sent: the task's deadline has passed" % (method, shown))
+        self._asked_past_deadline = None
         try:
             call = self._send(info)
             if left is not None:  # the whole call, its retries and their Retry-After waits included
@@ -341,9 +344,30 @@ class GraphClient:
                 data = json.loads(text)
             except ValueError:
                 data = None
+        if status >= 400 and self._asked_past_deadline is not None:
+            wait, asked = self._asked_past_deadline
+            raise DeadlineExceeded(
+                "Microsoft Graph %s %s answered %s and %s %d s before trying again, past the task's deadline (%d s "
+                "left)" % (method, shown, status, "asked to wait (Retry-After)" if asked else "would have waited",
+                           wait, max(0, self.deadline - self.clock())))
         if status >= 400:
             raise GraphError.from_response(method, shown, status, response.headers, data, text)
         return data
+
+    def _within_deadline(self, delay_of, never):
+        """kiota's delay before a retry, or ``never`` (kiota then hands the answer back at once) when the wait would
+        end past the task's deadline: the call then fails now, saying so, instead of sleeping into the deadline,
+        as the ARM clients' retry policy does."""
+        def delay(retry_count, response, *args, **kwargs):
+            wait = delay_of(retry_count, response, *args, **kwargs)
+            # kiota asks for the delay of every answer; only one it would retry counts
+            retried = response is not None and response.status_code in TRANSIENT_STATUS
+            if retried and self.deadline is not None and wait < never and self.clock() + wait >= self.deadline:
+                asked = response is not None and bool(response.headers.get("retry-after"))
+                self._asked_past_deadline = (wait, asked)
+                return never
+            return wait
+        return delay
 
     def get(self, builder, **query):
         """GET through ``builder`` with its query parameters (``select``, ``filter``, ``top``, ``expand``...)."""

@@ -410,6 +410,33 @@ def test_the_task_deadline_bounds_a_call_with_its_retries_and_retry_after_waits(
     assert len(server.requests) == 1
 
 
+def test_a_retry_after_past_the_deadline_fails_at_once_naming_the_call():
+    # as the ARM clients do: a wait that would end past the deadline is not slept into
+    server = Server((429, graph_error_body("TooManyRequests", "slow down"), {"Retry-After": "120"}))
+    client = make(server, deadline=time.time() + 60)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeadlineExceeded) as info:
+            client.get(client.service_principals(), filter="appId eq 'x'")
+    finally:
+        client.close()
+    assert time.monotonic() - started < 5 and len(server.requests) == 1
+    assert ("GET /servicePrincipals answered 429 and asked to wait (Retry-After) 120 s before trying again, past "
+            "the task's deadline") in info.value.message
+
+
+def test_an_answer_that_is_not_retried_keeps_its_error_near_the_deadline():
+    server = Server((404, graph_error_body("Request_ResourceNotFound", "gone")))
+    client = make(server, deadline=time.time() + 0.5)
+    try:
+        with pytest.raises(g.GraphError) as info:
+            client.get(client.service_principals().by_service_principal_id(ROLE))
+    finally:
+        client.close()
+    assert not isinstance(info.value, DeadlineExceeded)
+    assert info.value.status == 404 and info.value.code == "Request_ResourceNotFound"
+
+
 def test_nothing_is_sent_once_the_deadline_has_passed():
     server = Server((200, {"value": []}))
     client = make(server, deadline=time.time() - 1)
