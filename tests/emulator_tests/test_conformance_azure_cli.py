@@ -10,7 +10,7 @@ import urllib.parse
 
 import pytest
 
-from .helpers import raw
+from .helpers import raw, token_for
 
 EXO_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 # az asks for "<resource>/.default" of the cloud's resource ids, which end in a slash
@@ -31,7 +31,8 @@ def token(emulator, scope):
 
 
 def cli(emulator, method, path, scope=ARM_SCOPE_CLI, body=None):
-    headers = {"Authorization": "Bearer " + token(emulator, scope), "Accept": "application/json",
+    # one token per scope, as the CLI caches it (the sign-in test asks for them as the CLI does)
+    headers = {"Authorization": "Bearer " + token_for(emulator, scope), "Accept": "application/json",
                "User-Agent": "AZURECLI/2.91.0 (PIP) azsdk-python-core/1.35.0 Python/3.11.7"}
     data = None
     if body is not None:
