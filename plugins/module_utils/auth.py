@@ -167,22 +167,21 @@ class AuthSettings:
         }
 
 
-def _env(environ, field):
-    for name in ENV.get(field, ()):
-        value = environ.get(name)
+def _first(mapping, keys):
+    """The first of ``keys`` that ``mapping`` holds a non-empty value for, or None."""
+    for key in keys:
+        value = mapping.get(key)
         if value not in (None, ""):
             return value
     return None
+
+
+def _env(environ, field):
+    return _first(environ, ENV.get(field, ()))
 
 
 def _profile_value(profile, field):
-    if not profile:
-        return None
-    for key in PROFILE_KEYS.get(field, ()):
-        value = profile.get(key)
-        if value not in (None, ""):
-            return value
-    return None
+    return _first(profile or {}, PROFILE_KEYS.get(field, ()))
 
 
 def _opt(params, field):

@@ -75,9 +75,14 @@ def account_argspec():
     )
 
 
-def check_account_options(params):
+def check_account_options(params, kind=None, option="name"):
+    """Check the options ``resource_group`` and ``account`` (and, with ``kind``, the option ``option`` by the
+    naming rule of ``kind``) before any request; returns ``(resource_group, account, name)`` (name None without
+    ``kind``)."""
     check_name("resource_group", params["resource_group"], "resource_group")
     check_name("automation_account", params["account"], "account")
+    name = check_name(kind, params[option], option) if kind else None
+    return params["resource_group"], params["account"], name
 
 
 def get_account(m, client, resource_group, account):

@@ -357,6 +357,12 @@ class ExoModule:
                 pass
 
 
+def main(argument_spec, run_module, **kwargs):
+    """A module's ``main()``: an :class:`ExoModule` with check mode (``kwargs``: ``mutually_exclusive``,
+    ``required_one_of``, ...) runs ``run_module(module)`` and exits with its result."""
+    ExoModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs).run(run_module)
+
+
 def _poller_status(poller):
     try:
         return poller.status()
@@ -365,4 +371,4 @@ def _poller_status(poller):
 
 
 __all__ = ["ARM_RETRY", "DEFAULT_TIMEOUT", "ExoModule", "ModuleError", "USER_AGENT", "error_from_exception",
-           "hint_for"]
+           "hint_for", "main"]

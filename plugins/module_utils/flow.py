@@ -26,7 +26,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.m365.exo_automation.plugins.module_utils import arm
+from ansible_collections.m365.exo_automation.plugins.module_utils import arm, base
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import make_diff
 from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
@@ -74,6 +74,7 @@ class Resource:
 
     result_key = None
     secret_keys = ()
+    has_diff = True  # False: the result carries no diff (an object with no before and after, such as a job)
 
     def __init__(self, m):
         self.m = m
@@ -175,14 +176,18 @@ def run(m, resource):
         after = current
     before_facts = resource.facts(current)
     after_facts = resource.facts(after)
-    result = {
-        "changed": plan.changed,
-        resource.result_key: after_facts,
-        "diff": make_diff(resource.diffable(before_facts), resource.diffable(after_facts),
-                          secret_keys=resource.secret_keys),
-    }
+    result = {"changed": plan.changed, resource.result_key: after_facts}
+    if resource.has_diff:
+        result["diff"] = make_diff(resource.diffable(before_facts), resource.diffable(after_facts),
+                                   secret_keys=resource.secret_keys)
     result.update(resource.extra(plan, after))
     return result
+
+
+def main(argument_spec, resource_class, **kwargs):
+    """The ``main()`` of a managing module: :func:`run` the flow for ``resource_class(module)``; ``kwargs`` go to
+    the ExoModule (``mutually_exclusive``, ``required_one_of``, ...)."""
+    base.main(argument_spec, lambda m: run(m, resource_class(m)), **kwargs)
 
 
 class ListPlan:
@@ -268,31 +273,6 @@ class LinkSet(Resource):
         self.held = []  # every link of the principal before the task
         self.declared = set()
         self.expected = None
-
-    def key(self, item):
-        raise NotImplementedError
-
-    def name(self, key):
-        raise NotImplementedError
-
-    def list_all(self):
-        raise NotImplementedError
-
-    def in_scope(self, item):
-        raise NotImplementedError
-
-    def new_link(self, key):
-        raise NotImplementedError
-
-    def create(self, key):
-        raise NotImplementedError
-
-    def delete(self, item):
-        raise NotImplementedError
-
-    def link_facts(self, item):
-        """Facts of a link for ``extra`` (besides ``id``, ``privileged`` and ``removed``)."""
-        raise NotImplementedError
 
     def privileged(self, item):
         return False
@@ -381,4 +361,4 @@ class LinkSet(Resource):
 
 
 __all__ = ["CREATE", "DELETE", "UPDATE", "GroupResource", "LinkSet", "ListPlan", "Plan", "Resource", "link_argspec",
-           "reconcile", "run"]
+           "main", "reconcile", "run"]

@@ -301,6 +301,28 @@ def resolve_directory_roles(values, definitions, option="roles"):
     return _resolve_all(values, option, one)
 
 
+def service_principal_argspec(**options):
+    """The options that name a service principal (``app_id``, ``object_id`` alias ``id``, ``display_name`` alias
+    ``name``) plus ``options``: the argument spec of service_principal and service_principal_info."""
+    spec = dict(
+        app_id=dict(type="str"),
+        object_id=dict(type="str", aliases=["id"]),
+        display_name=dict(type="str", aliases=["name"]),
+    )
+    spec.update(options)
+    return spec
+
+
+def _identity_principal(source, resource_id, identity, missing, client_id=True):
+    """A resolved managed identity: ``identity`` is the SDK object that carries ``principal_id`` (and, with
+    ``client_id``, ``client_id``), or None; ``missing`` (with ``%s`` for the resource id) says why there is no
+    principal id."""
+    principal_id = getattr(identity, "principal_id", None) if identity is not None else None
+    return {"id": principal_id.lower() if principal_id else None, "source": source, "resource_id": resource_id,
+            "client_id": getattr(identity, "client_id", None) if client_id and identity is not None else None,
+            "missing": None if principal_id else missing % resource_id}
+
+
 def resolve_principal(m, value, option="principal"):
     """Resolve a principal given as an object id GUID or as the ARM resource id of a managed identity.
 
@@ -325,29 +347,31 @@ def resolve_principal(m, value, option="principal"):
         client = m.arm_client("automation", arm["subscription"])
         account = get_or_none(client.automation_account.get, arm["resource_group"], arm["name"])
         if account is None:
-            return {"id": None, "source": "automation_account", "resource_id": text, "client_id": None,
-                    "missing": "the Automation account %s does not exist" % text}
+            return _identity_principal("automation_account", text, None, "the Automation account %s does not exist")
         identity = getattr(account, "identity", None)
-        principal_id = getattr(identity, "principal_id", None) if identity is not None else None
-        itype = str(getattr(identity, "type", "") or "") if identity is not None else ""
-        if not principal_id:
-            return {"id": None, "source": "automation_account", "resource_id": text, "client_id": None,
-                    "missing": "the Automation account %s has no system-assigned managed identity (identity type "
-                               "'%s'); enable it (m365.exo_automation.automation_account identity: system) or name "
-                               "the user-assigned identity's resource id" % (text, itype or "None")}
-        return {"id": principal_id.lower(), "source": "automation_account", "resource_id": text,
-                "client_id": None}
+        itype = str(getattr(identity, "type", "") or "None")
+        return _identity_principal(
+            "automation_account", text, identity,
+            "the Automation account %%s has no system-assigned managed identity (identity type '%s'); enable it "
+            "(m365.exo_automation.automation_account identity: system) or name the user-assigned identity's "
+            "resource id" % itype, client_id=False)
     if rtype == "microsoft.managedidentity/userassignedidentities":
         client = m.arm_client("msi", arm["subscription"])
         uai = get_or_none(client.user_assigned_identities.get, arm["resource_group"], arm["name"])
         if uai is None:
-            return {"id": None, "source": "user_assigned_identity", "resource_id": text, "client_id": None,
-                    "missing": "the user-assigned identity %s does not exist" % text}
-        return {"id": (uai.principal_id or "").lower() or None, "source": "user_assigned_identity",
-                "resource_id": text, "client_id": uai.client_id,
-                "missing": None if uai.principal_id else "the identity %s has no principal id yet" % text}
+            return _identity_principal("user_assigned_identity", text, None, "the user-assigned identity %s does not exist")
+        return _identity_principal("user_assigned_identity", text, uai, "the identity %s has no principal id yet")
     raise ModuleError("option '%s': resource type %s/%s has no managed identity this collection can resolve; "
                       "supported: %s" % (option, arm["namespace"], arm["type"], supported), option=option)
+
+
+def principal_id_or_warn(m, value, option="principal"):
+    """The object id of the principal ``value`` names (see :func:`resolve_principal`), or None after a warning
+    that says why there is none: an ``_info`` module reports a missing identity, it does not fail."""
+    principal = resolve_principal(m, value, option)
+    if principal["id"] is None:
+        m.warn("option '%s': %s" % (option, principal["missing"]))
+    return principal["id"]
 
 
 def require_principal(m, principal, option="principal"):

@@ -42,6 +42,10 @@ NAME_RULES = {
         "ExchangeOnlineManagement)",
     ),
 }
+NAME_RULES["runtime_environment"] = (
+    re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"),
+    "up to 63 letters, digits, periods, hyphens and underscores, starting with a letter or digit",
+)
 # Automation assets (schedules, variables, webhooks) share one rule.
 for _asset in ("schedule", "variable", "webhook"):
     NAME_RULES[_asset] = (

@@ -112,15 +112,31 @@ def retry_after_of(exc):
     return _headers_retry_after(getattr(exc, "response_headers", None))
 
 
-def _pause(clock, delays, deadline, asked=None):
-    """Sleep for what the service asked (``asked`` seconds) or else the next delay of the backoff, or return
-    False when the deadline has passed. A wait is cut short at the deadline."""
-    remaining = deadline - clock.now()
-    if remaining <= 0:
-        return False
-    delay = asked if asked is not None else next(delays)
-    clock.sleep(min(delay, remaining))
-    return True
+class _Schedule:
+    """The clock, deadline and backoff of one wait."""
+
+    def __init__(self, timeout, first, cap, clock):
+        self.clock = clock or CLOCK
+        self.started = self.clock.now()
+        self.deadline = self.started + timeout
+        self.delays = backoff(first, cap)
+
+    def left(self):
+        return self.deadline - self.clock.now()
+
+    def elapsed(self):
+        return int(self.clock.now() - self.started)
+
+    def pause(self, asked=None, delay=None):
+        """Sleep for what the service asked (``asked`` seconds), else ``delay``, else the backoff's next delay;
+        return False when the deadline has passed. A wait is cut short at the deadline."""
+        remaining = self.left()
+        if remaining <= 0:
+            return False
+        if asked is None:
+            asked = delay if delay is not None else next(self.delays)
+        self.clock.sleep(min(asked, remaining))
+        return True
 
 
 def retry(fn, when, timeout, what, first=1.0, cap=5.0, clock=None, hint=None, on_first=None):
@@ -132,10 +148,7 @@ def retry(fn, when, timeout, what, first=1.0, cap=5.0, clock=None, hint=None, on
     again after that wait, others after the backoff's next delay. When the time is up, :class:`TimedOut` says what was waited for, for how long,
     how often it was tried and the last reason, and keeps the HTTP status, code and request id of the last
     error."""
-    clock = clock or CLOCK
-    started = clock.now()
-    deadline = started + timeout
-    delays = backoff(first, cap)
+    schedule = _Schedule(timeout, first, cap, clock)
     attempts = 0
     while True:
         attempts += 1
@@ -147,10 +160,10 @@ def retry(fn, when, timeout, what, first=1.0, cap=5.0, clock=None, hint=None, on
                 raise
             if attempts == 1 and on_first is not None:
                 on_first(exc)
-            if not _pause(clock, delays, deadline, retry_after_of(exc)):
+            if not schedule.pause(retry_after_of(exc)):
                 err = error_from_exception(exc) or ModuleError(str(exc))
                 raise TimedOut("%s: still failing after %d attempts in %d s (%s): %s"
-                               % (what, attempts, int(clock.now() - started), reason, err.message),
+                               % (what, attempts, schedule.elapsed(), reason, err.message),
                                status=err.status, code=err.code, request_id=err.request_id,
                                hint=hint or "Azure may need more time: raise the timeout or re-run the task.",
                                option=err.option)
@@ -165,10 +178,7 @@ def poll(read, done, timeout, what, failed=None, consecutive=1, first=1.0, cap=5
     backoff goes on. ``retry_after()``, when given, returns the ``Retry-After`` of the last read's response (a
     header value or seconds; None when it had none): a wait it asks for replaces the delay. When ``timeout``
     seconds pass, :class:`TimedOut` carries the last state (``state_text(state)`` says what it was)."""
-    clock = clock or CLOCK
-    started = clock.now()
-    deadline = started + timeout
-    delays = backoff(first, cap)
+    schedule = _Schedule(timeout, first, cap, clock)
     agreed = 0
     while True:
         state = read()
@@ -181,15 +191,14 @@ def poll(read, done, timeout, what, failed=None, consecutive=1, first=1.0, cap=5
             agreed += 1
             if agreed >= consecutive:
                 return state
-            if deadline - clock.now() <= 0:
+            if not schedule.pause(asked, delay=first):
                 break
-            clock.sleep(min(first if asked is None else asked, max(0.0, deadline - clock.now())))
             continue
         agreed = 0
-        if not _pause(clock, delays, deadline, asked):
+        if not schedule.pause(asked):
             break
     shown = state_text(state) if state_text is not None else None
-    raise TimedOut("%s: not done after %d s%s" % (what, int(clock.now() - started),
+    raise TimedOut("%s: not done after %d s%s" % (what, schedule.elapsed(),
                                                   " (%s)" % shown if shown else ""),
                    state=state, hint=hint or "Raise timeout, or re-run the task later: it picks up the current state.")
 

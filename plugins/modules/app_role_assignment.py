@@ -165,7 +165,7 @@ extra:
       removed: false
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     app_role_assignment_facts,
     get_service_principal,
@@ -299,12 +299,8 @@ class AppRoleAssignments(flow.LinkSet):
         return {"resource": self.resource}
 
 
-def run_module(m):
-    return flow.run(m, AppRoleAssignments(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    flow.main(ARGSPEC, AppRoleAssignments)
 
 
 if __name__ == "__main__":

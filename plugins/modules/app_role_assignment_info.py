@@ -89,17 +89,17 @@ resource:
            "display_name": "Office 365 Exchange Online"}
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     app_role_assignment_facts,
     find_service_principal_by_app_id,
     get_service_principal,
     list_app_role_assigned_to,
     list_app_role_assignments,
-    resolve_principal,
+    principal_id_or_warn,
     resolve_resource,
 )
-from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
+from ansible_collections.m365.exo_automation.plugins.module_utils import base, wellknown
 
 ARGSPEC = dict(
     principal=dict(type="str"),
@@ -143,23 +143,21 @@ def run_module(m):
         names.add(resource_sp)
 
     if p["principal"]:
-        principal = resolve_principal(m, p["principal"])
-        result["principal_id"] = principal["id"]
+        principal_id = result["principal_id"] = principal_id_or_warn(m, p["principal"])
         result["principal_exists"] = False
-        if principal["id"] is None:
-            m.warn("option 'principal': %s" % principal["missing"])
+        if principal_id is None:
             return result
-        sp = get_service_principal(graph, principal["id"], select="id,appId,displayName")
+        sp = get_service_principal(graph, principal_id, select="id,appId,displayName")
         if sp is None:
-            other = find_service_principal_by_app_id(graph, principal["id"])
+            other = find_service_principal_by_app_id(graph, principal_id)
             if other:
                 raise ModuleError(
                     "option 'principal': %s is the application (client) id of '%s', not its object id; use %s"
-                    % (principal["id"], other.get("displayName"), other.get("id")), option="principal")
+                    % (principal_id, other.get("displayName"), other.get("id")), option="principal")
             return result
         result["principal_exists"] = True
         wanted = (resource_sp or {}).get("id")
-        items = list_app_role_assignments(graph, principal["id"], wanted) if wanted or not p["resource"] else []
+        items = list_app_role_assignments(graph, principal_id, wanted) if wanted or not p["resource"] else []
     elif resource_sp is not None:
         items = list_app_role_assigned_to(graph, resource_sp["id"])
     else:
@@ -170,8 +168,7 @@ def run_module(m):
 
 
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
-              required_one_of=[("principal", "resource")]).run(run_module)
+    base.main(ARGSPEC, run_module, required_one_of=[("principal", "resource")])
 
 
 if __name__ == "__main__":

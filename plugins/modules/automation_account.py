@@ -333,7 +333,7 @@ diff:
            "after": {"identity": {"type": "system", "user_assigned_identities": []}}}
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import arm, flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import (
@@ -542,12 +542,8 @@ class AutomationAccount(flow.GroupResource):
             accounts.delete(self.rg, self.name)
 
 
-def run_module(m):
-    return flow.run(m, AutomationAccount(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    flow.main(ARGSPEC, AutomationAccount)
 
 
 if __name__ == "__main__":

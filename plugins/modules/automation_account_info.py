@@ -148,8 +148,7 @@ automation_accounts:
             client_id: 6d3c9d9e-1c6b-4f55-93a5-0c52dc8f6bd1
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import resources
+from ansible_collections.m365.exo_automation.plugins.module_utils import base, resources
 
 ARGSPEC = resources.info_argspec()
 
@@ -161,8 +160,7 @@ def run_module(m):
 
 
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
-              required_by=resources.INFO_REQUIRED_BY).run(run_module)
+    base.main(ARGSPEC, run_module, required_by=resources.INFO_REQUIRED_BY)
 
 
 if __name__ == "__main__":

@@ -201,11 +201,10 @@ diff:
   sample: {"before": {"name": "ExchangeOnlineManagement", "version": "3.3.0"}, "after": {"name": "ExchangeOnlineManagement", "version": "3.4.0"}}
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name, resource_id
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import resource_id
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -233,9 +232,7 @@ class AutomationModule(flow.Resource):
     def __init__(self, m):
         super(AutomationModule, self).__init__(m)
         p = self.params
-        au.check_account_options(p)
-        self.rg, self.account = p["resource_group"], p["account"]
-        self.name = check_name("module", p["name"])
+        self.rg, self.account, self.name = au.check_account_options(p, "module")
         self.version = au.check_version(p["version"])
         au.protect_uri(m.module, (p["content_link"] or {}).get("uri"))
         self.link = au.content_link(self.name, self.version, p["source"], p["content_link"])
@@ -313,13 +310,8 @@ class AutomationModule(flow.Resource):
         return {"reason": plan.details["reason"]}
 
 
-def run_module(m):
-    return flow.run(m, AutomationModule(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
-              mutually_exclusive=[("source", "content_link")]).run(run_module)
+    flow.main(ARGSPEC, AutomationModule, mutually_exclusive=[("source", "content_link")])
 
 
 if __name__ == "__main__":

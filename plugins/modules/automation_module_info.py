@@ -107,8 +107,7 @@ modules:
       sample: null
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au, base
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 
 ARGSPEC = assets.info_argspec(include_global=dict(type="bool", default=True))
@@ -123,7 +122,7 @@ def run_module(m):
 
 
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    base.main(ARGSPEC, run_module)
 
 
 if __name__ == "__main__":

@@ -316,7 +316,7 @@ diff:
 
 import uuid
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
@@ -511,9 +511,7 @@ class Schedule(flow.Resource):
     def __init__(self, m):
         super(Schedule, self).__init__(m)
         p = self.params
-        au.check_account_options(p)
-        self.rg, self.account = p["resource_group"], p["account"]
-        self.name = check_name("schedule", p["name"])
+        self.rg, self.account, self.name = au.check_account_options(p, "schedule")
         self.times = check_options(p)
         self.client = m.automation_client()
 
@@ -647,12 +645,8 @@ class Schedule(flow.Resource):
         return {"links_created": plan.details["links_created"], "links_deleted": plan.details["links_deleted"]}
 
 
-def run_module(m):
-    return flow.run(m, Schedule(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    flow.main(ARGSPEC, Schedule)
 
 
 if __name__ == "__main__":

@@ -168,8 +168,7 @@ schedules:
           sample: 0fa462ba-3aa2-4138-83ca-9ebc3bc55cdc
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets, base
 
 ARGSPEC = assets.info_argspec(runbook=dict(type="str"))
 
@@ -188,7 +187,7 @@ def run_module(m):
 
 
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    base.main(ARGSPEC, run_module)
 
 
 if __name__ == "__main__":

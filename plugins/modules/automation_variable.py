@@ -169,12 +169,12 @@ diff:
   sample: {"before": {}, "after": {"name": "ExchangeOrganization", "value": "contoso.onmicrosoft.com", "encrypted": false}}
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import SHORT_SECRET, ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import SHORT_SECRET, ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name, resource_id
+from ansible_collections.m365.exo_automation.plugins.module_utils.validation import resource_id
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -241,9 +241,7 @@ class Variable(flow.Resource):
             hide(m, self.params["value"])
         else:
             unmask(m, self.params["value"])
-        au.check_account_options(self.params)
-        self.rg, self.account = self.params["resource_group"], self.params["account"]
-        self.name = check_name("variable", self.params["name"])
+        self.rg, self.account, self.name = au.check_account_options(self.params, "variable")
         self.client = m.automation_client()
         self.saved = None
 
@@ -347,12 +345,8 @@ class Variable(flow.Resource):
         return out
 
 
-def run_module(m):
-    return flow.run(m, Variable(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    flow.main(ARGSPEC, Variable)
 
 
 if __name__ == "__main__":

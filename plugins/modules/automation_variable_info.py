@@ -92,8 +92,7 @@ variables:
       sample: "2030-01-01T10:00:00.000+00:00"
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets, base
 
 ARGSPEC = assets.info_argspec()
 
@@ -104,7 +103,7 @@ def run_module(m):
 
 
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    base.main(ARGSPEC, run_module)
 
 
 if __name__ == "__main__":

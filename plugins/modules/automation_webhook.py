@@ -270,7 +270,7 @@ diff:
   sample: {"before": {}, "after": {"name": "enable-archive", "runbook": "Enable-ArchiveMailbox", "is_enabled": true}}
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
@@ -308,9 +308,7 @@ class Webhook(flow.Resource):
     def __init__(self, m):
         super(Webhook, self).__init__(m)
         p = self.params
-        au.check_account_options(p)
-        self.rg, self.account = p["resource_group"], p["account"]
-        self.name = check_name("webhook", p["name"])
+        self.rg, self.account, self.name = au.check_account_options(p, "webhook")
         self.now = assets.utcnow()
         self.expiry = assets.parse_time(p["expiry_time"], "expiry_time")
         self.parameters = assets.string_parameters(p["parameters"]) if p["parameters"] is not None else None
@@ -458,12 +456,8 @@ class Webhook(flow.Resource):
         return {"recreated": plan.details["recreated"]}
 
 
-def run_module(m):
-    return flow.run(m, Webhook(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    flow.main(ARGSPEC, Webhook)
 
 
 if __name__ == "__main__":

@@ -154,7 +154,7 @@ extra:
       removed: false
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     assign_directory_role,
     directory_role_assignment_facts,
@@ -266,12 +266,8 @@ class DirectoryRoleAssignments(flow.LinkSet):
         return {"exchange_online_accepted": exchange_online_accepts(list(after or []) + others)}
 
 
-def run_module(m):
-    return flow.run(m, DirectoryRoleAssignments(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    flow.main(ARGSPEC, DirectoryRoleAssignments)
 
 
 if __name__ == "__main__":

@@ -86,15 +86,15 @@ exchange_online_accepted:
   sample: true
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     directory_role_assignment_facts,
     exchange_online_accepts,
     list_directory_role_assignments,
     list_role_definitions,
     resolve_directory_roles,
-    resolve_principal,
+    principal_id_or_warn,
 )
+from ansible_collections.m365.exo_automation.plugins.module_utils import base
 
 ARGSPEC = dict(
     principal=dict(type="str"),
@@ -113,13 +113,11 @@ def run_module(m):
     result = {"changed": False, "assignments": []}
 
     if p["principal"]:
-        principal = resolve_principal(m, p["principal"])
-        result["principal_id"] = principal["id"]
+        principal_id = result["principal_id"] = principal_id_or_warn(m, p["principal"])
         result["exchange_online_accepted"] = False
-        if principal["id"] is None:
-            m.warn("option 'principal': %s" % principal["missing"])
+        if principal_id is None:
             return result
-        items = list_directory_role_assignments(graph, principal_id=principal["id"])
+        items = list_directory_role_assignments(graph, principal_id=principal_id)
         result["exchange_online_accepted"] = exchange_online_accepts(items)
         if wanted_ids:
             items = [a for a in items if str(a.get("roleDefinitionId")).lower() in wanted_ids]
@@ -134,8 +132,7 @@ def run_module(m):
 
 
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
-              required_one_of=[("principal", "roles")]).run(run_module)
+    base.main(ARGSPEC, run_module, required_one_of=[("principal", "roles")])
 
 
 if __name__ == "__main__":

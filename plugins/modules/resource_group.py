@@ -136,7 +136,7 @@ diff:
   sample: {"before": {}, "after": {"name": "rg-exo-automation", "location": "westeurope", "tags": {}}}
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import arm, flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import resource_group_facts
@@ -233,12 +233,8 @@ class ResourceGroup(flow.Resource):
                 self.m.wait_poller(poller, "deletion of resource group '%s'" % self.name)
 
 
-def run_module(m):
-    return flow.run(m, ResourceGroup(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    flow.main(ARGSPEC, ResourceGroup)
 
 
 if __name__ == "__main__":

@@ -334,7 +334,7 @@ import os
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 from ansible_collections.m365.exo_automation.plugins.module_utils import runbook_lint as rl
@@ -342,7 +342,6 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.diff import ta
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import (
     check_guid,
-    check_name,
     check_tags,
     resource_id,
 )
@@ -468,9 +467,7 @@ class Runbook(flow.Resource):
     def __init__(self, m):
         super(Runbook, self).__init__(m)
         p = self.params
-        au.check_account_options(p)
-        self.rg, self.account, self.name = p["resource_group"], p["account"], p["name"]
-        check_name("runbook", self.name)
+        self.rg, self.account, self.name = au.check_account_options(p, "runbook")
         self.tags = check_tags(p["tags"])
         self.client = m.automation_client()
         self.written = None
@@ -651,13 +648,8 @@ class Runbook(flow.Resource):
         return out
 
 
-def run_module(m):
-    return flow.run(m, Runbook(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
-              mutually_exclusive=[("content", "src", "template")]).run(run_module)
+    flow.main(ARGSPEC, Runbook, mutually_exclusive=[("content", "src", "template")])
 
 
 if __name__ == "__main__":

@@ -145,8 +145,7 @@ runbooks:
       sample: "param()\nWrite-Output 'hello'\n"
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au, base
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets
 
 ARGSPEC = assets.info_argspec(include_content=dict(type="bool", default=False))
@@ -166,7 +165,7 @@ def run_module(m):
 
 
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    base.main(ARGSPEC, run_module)
 
 
 if __name__ == "__main__":

@@ -230,10 +230,9 @@ debug_records:
 
 import uuid
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
-from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
@@ -261,13 +260,12 @@ class RunbookJob(flow.Resource):
     does nothing. In check mode no job is started and none is predicted (``job`` is empty)."""
 
     result_key = "job"
+    has_diff = False  # a job has no before and after
 
     def __init__(self, m):
         super(RunbookJob, self).__init__(m)
         p = self.params
-        au.check_account_options(p)
-        self.rg, self.account, self.runbook = p["resource_group"], p["account"], p["runbook"]
-        check_name("runbook", self.runbook, "runbook")
+        self.rg, self.account, self.runbook = au.check_account_options(p, "runbook", "runbook")
         if p["timeout"] is not None and p["timeout"] < 0:
             raise ModuleError("timeout must be 0 or more seconds", option="timeout")
         self.parameters = au.job_parameters(p["parameters"])
@@ -381,15 +379,8 @@ class RunbookJob(flow.Resource):
         return result
 
 
-def run_module(m):
-    result = flow.run(m, RunbookJob(m))
-    # a job has no before and after: the result carries no diff
-    result.pop("diff", None)
-    return result
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    flow.main(ARGSPEC, RunbookJob)
 
 
 if __name__ == "__main__":

@@ -210,8 +210,8 @@ runtime:
 
 import os
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au, base
 from ansible_collections.m365.exo_automation.plugins.module_utils import lookups
 from ansible_collections.m365.exo_automation.plugins.module_utils import runbook_lint as rl
 from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
@@ -427,8 +427,7 @@ def run_module(m):
 
 
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
-              mutually_exclusive=[("content", "src")]).run(run_module)
+    base.main(ARGSPEC, run_module, mutually_exclusive=[("content", "src")])
 
 
 if __name__ == "__main__":

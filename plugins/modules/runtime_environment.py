@@ -203,9 +203,8 @@ diff:
   sample: {"before": {}, "after": {"name": "exo-powershell-74", "runtime_version": "7.4", "packages": {"ExchangeOnlineManagement": "latest"}}}
 '''
 
-import re
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
@@ -236,8 +235,6 @@ ARGSPEC.update(
     wait=dict(type="bool", default=True),
     timeout=dict(type="int", default=600),
 )
-
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 
 
 def package_key(pkg):
@@ -311,12 +308,7 @@ class RuntimeEnvironment(flow.Resource):
     def __init__(self, m):
         super(RuntimeEnvironment, self).__init__(m)
         p = self.params
-        au.check_account_options(p)
-        self.rg, self.account, self.name = p["resource_group"], p["account"], p["name"]
-        if not NAME_RE.match(self.name or ""):
-            raise ModuleError("name '%s' is not a valid runtime environment name: use up to 63 letters, digits, "
-                              "periods, hyphens and underscores, starting with a letter or digit" % self.name,
-                              option="name")
+        self.rg, self.account, self.name = au.check_account_options(p, "runtime_environment")
         for pkg in p["packages"] or []:
             au.protect_uri(m.module, (pkg.get("content_link") or {}).get("uri"))
         self.packages = desired_packages(p)
@@ -502,12 +494,8 @@ class RuntimeEnvironment(flow.Resource):
         return {"packages_imported": plan.details["imported"], "packages_removed": plan.details["removed"]}
 
 
-def run_module(m):
-    return flow.run(m, RuntimeEnvironment(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    flow.main(ARGSPEC, RuntimeEnvironment)
 
 
 if __name__ == "__main__":

@@ -153,7 +153,7 @@ created:
   sample: false
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     confirm,
@@ -162,15 +162,13 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     find_service_principal_by_app_id,
     find_service_principals_by_display_name,
     get_service_principal,
+    service_principal_argspec,
     service_principal_facts,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_guid
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
 
-ARGSPEC = dict(
-    app_id=dict(type="str"),
-    object_id=dict(type="str", aliases=["id"]),
-    display_name=dict(type="str", aliases=["name"]),
+ARGSPEC = service_principal_argspec(
     state=dict(type="str", choices=["present", "absent"], default="present"),
 )
 
@@ -284,14 +282,9 @@ class ServicePrincipal(flow.Resource):
         return {"created": created}
 
 
-def run_module(m):
-    return flow.run(m, ServicePrincipal(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
-              mutually_exclusive=[("app_id", "object_id", "display_name")],
-              required_one_of=[("app_id", "object_id", "display_name")]).run(run_module)
+    names = ("app_id", "object_id", "display_name")
+    flow.main(ARGSPEC, ServicePrincipal, mutually_exclusive=[names], required_one_of=[names])
 
 
 if __name__ == "__main__":

@@ -163,22 +163,20 @@ principal:
       sample: 9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule, ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     find_service_principal_by_app_id,
     find_service_principals_by_display_name,
     get_service_principal,
     resolve_principal,
+    service_principal_argspec,
     service_principal_facts,
     wait_for_principal,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_guid, check_seconds
-from ansible_collections.m365.exo_automation.plugins.module_utils import wellknown
+from ansible_collections.m365.exo_automation.plugins.module_utils import base, wellknown
 
-ARGSPEC = dict(
-    app_id=dict(type="str"),
-    object_id=dict(type="str", aliases=["id"]),
-    display_name=dict(type="str", aliases=["name"]),
+ARGSPEC = service_principal_argspec(
     principal=dict(type="str"),
     wait_timeout=dict(type="int", default=0),
 )
@@ -225,9 +223,8 @@ def run_module(m):
 
 
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
-              mutually_exclusive=[("app_id", "object_id", "display_name", "principal")],
-              required_one_of=[("app_id", "object_id", "display_name", "principal")]).run(run_module)
+    names = ("app_id", "object_id", "display_name", "principal")
+    base.main(ARGSPEC, run_module, mutually_exclusive=[names], required_one_of=[names])
 
 
 if __name__ == "__main__":

@@ -153,7 +153,6 @@ diff:
   sample: {"before": {}, "after": {"name": "id-exo-runbooks", "location": "westeurope", "tags": {}}}
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import (
@@ -205,12 +204,8 @@ class UserAssignedIdentity(flow.GroupResource):
             identities.delete(self.rg, self.name)
 
 
-def run_module(m):
-    return flow.run(m, UserAssignedIdentity(m))
-
-
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True).run(run_module)
+    flow.main(ARGSPEC, UserAssignedIdentity)
 
 
 if __name__ == "__main__":

@@ -105,8 +105,7 @@ identities:
       sample: 72f988bf-86f1-41af-91ab-2d7cd011db47
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ExoModule
-from ansible_collections.m365.exo_automation.plugins.module_utils import resources
+from ansible_collections.m365.exo_automation.plugins.module_utils import base, resources
 
 ARGSPEC = resources.info_argspec()
 
@@ -118,8 +117,7 @@ def run_module(m):
 
 
 def main():
-    ExoModule(argument_spec=ARGSPEC, supports_check_mode=True,
-              required_by=resources.INFO_REQUIRED_BY).run(run_module)
+    base.main(ARGSPEC, run_module, required_by=resources.INFO_REQUIRED_BY)
 
 
 if __name__ == "__main__":

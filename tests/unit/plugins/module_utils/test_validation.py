@@ -25,6 +25,8 @@ SUB = "11111111-1111-1111-1111-111111111111"
      ["", " lead", "trail ", "a:b", "a/b", "a#b", "a%b", "x" * 129, "tab\tin"]),
     ("variable", ["ExchangeOrganization", "a b"], ["", " a", "a*b"]),
     ("webhook", ["enable-archive", "Hook 1"], ["", "a?b", "a<b"]),
+    ("runtime_environment", ["exo-powershell-74", "PS7.4_env", "9env", "x" * 63],
+     ["", "-env", ".env", "has space", "a/b", "x" * 64, None]),
 ])
 def test_names(kind, good, bad):
     for name in good:

@@ -92,6 +92,17 @@ def test_runtime_cannot_change(monkeypatch, fake):
     assert fake.writes == []
 
 
+@pytest.mark.parametrize("args,option", [
+    ({"name": "bad name"}, "name"),
+    ({"account": "1-not-an-account"}, "account"),
+    ({"resource_group": "ends-with."}, "resource_group"),
+])
+def test_bad_names_fail_before_any_call(monkeypatch, fake, args, option):
+    result = run(monkeypatch, runtime_version="7.4", **args)
+    assert result["failed"] and result["option"] == option
+    assert fake.writes == [] and fake.environments == {}
+
+
 @pytest.mark.parametrize("packages,option", [
     ([{"name": "A"}, {"name": "a"}], "packages"),
     ([{"name": "A", "version": "x.y"}], "packages[0].version"),
