@@ -184,7 +184,7 @@ demo: venv
 	$(PY) -m tests.demo
 
 # Every scenario 3 times through ansible-playbook against the emulator; writes tests/bench/results/latest.json and
-# latest.txt (docs/performance.md). BENCH_ARGS="--only audit --repeat 1", BENCH_SCALE_MAX=20 (default 5).
+# latest.txt (docs/performance.md). BENCH_ARGS="--only audit --repeat 1", BENCH_SCALE_MAX=5 (default 20).
 bench: venv
 	$(PY) -m tests.bench $(BENCH_ARGS)
 

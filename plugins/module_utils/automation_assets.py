@@ -18,7 +18,7 @@ import json
 import re
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
-from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError
+from ansible_collections.m365.exo_automation.plugins.module_utils.errors import ModuleError, error_from_exception
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import check_name
 
 UTC = datetime.timezone.utc
@@ -373,8 +373,57 @@ def variable_facts(obj):
     }
 
 
+# -- every object of an account, for automation_account_info's objects option -----------------------------------
+def _runbooks(client, rg, account):
+    return [au.runbook_facts(i) for i in au.read_list(client.runbook.list_by_automation_account, rg, account)]
+
+
+def _modules(client, rg, account):
+    found = [au.import_facts(i) for i in au.read_list(client.module.list_by_automation_account, rg, account)]
+    return [f for f in found if not f.get("is_global")]  # those Azure provides to every account are left out
+
+
+def _schedules(client, rg, account):
+    items = au.read_list(client.schedule.list_by_automation_account, rg, account)
+    links = schedule_links(client, rg, account) if items else {}
+    return [schedule_facts(i, links.get((i.get("name") or "").lower(), [])) for i in items]
+
+
+def _webhooks(client, rg, account):
+    now = utcnow()
+    return [webhook_facts(i, now) for i in au.read_list(client.webhook.list_by_automation_account, rg, account)]
+
+
+def _variables(client, rg, account):
+    return [variable_facts(i) for i in au.read_list(client.variable.list_by_automation_account, rg, account)]
+
+
+# kind -> how it is listed; each kind's result is what its _info module returns under the same key
+ACCOUNT_OBJECTS = {"runbooks": _runbooks, "modules": _modules, "schedules": _schedules, "webhooks": _webhooks,
+                   "variables": _variables}
+
+
+def account_objects(client, resource_group, account, kinds):
+    """The objects of ``kinds`` (keys of :data:`ACCOUNT_OBJECTS`) of one account, one list call each (schedules:
+    two, with their runbook links). Each kind maps to ``{kind: [facts sorted by name]}``, as the kind's ``_info``
+    module returns it, or to ``{"failed": True, "msg": ...}`` when its list failed (the others are still listed:
+    an audit reports what it could check)."""
+    out = {}
+    for kind in kinds:
+        try:
+            facts = ACCOUNT_OBJECTS[kind](client, resource_group, account)
+        except Exception as exc:  # noqa: BLE001 - an SDK error is reported for this kind; anything else raises
+            err = error_from_exception(exc, "listing the account's %s" % kind)
+            if err is None:
+                raise
+            out[kind] = {"failed": True, "msg": err.format()}
+            continue
+        out[kind] = {kind: sorted(facts, key=lambda f: (f.get("name") or "").lower())}
+    return out
+
+
 __all__ = [
-    "FREQUENCIES", "NEVER", "WEEK_DAYS", "decode_value",
+    "ACCOUNT_OBJECTS", "FREQUENCIES", "NEVER", "WEEK_DAYS", "account_objects", "decode_value",
     "encode_value", "info_argspec", "info_read", "info_result", "iso", "link_facts", "never_expires", "parse_time",
     "runbook_for_link", "same_parameters", "same_value", "schedule_diff_view", "schedule_facts", "schedule_links",
     "schedule_view", "sort_occurrences", "sort_week_days", "string_parameters", "to_minute", "to_second", "utcnow",

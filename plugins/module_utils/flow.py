@@ -32,7 +32,6 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.graph import G
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     PRINCIPAL_WAIT_TIMEOUT,
     confirm,
-    get_service_principal,
     retry_replication,
     wait_for_principal,
 )
@@ -253,7 +252,8 @@ class LinkSet(Resource):
     does not declare (in scope or not) is returned as ``extra``, whether or not the task removes it.
 
     Subclasses set ``what`` (the links in messages, such as ``"app roles"``) and ``verb`` (``"granting"``), and
-    define :meth:`key` (the lower-cased key of a Graph item: a role id), :meth:`name` (the display name of a key),
+    define :meth:`key` (the lower-cased key of a Graph item: a role id), :meth:`declared_keys` (the keys the task
+    declares, resolved and checked), :meth:`name` (the display name of a key),
     :meth:`list_all`, :meth:`in_scope`, :meth:`new_link` (the predicted Graph item of a link to create),
     :meth:`create`, :meth:`delete`, :meth:`link_facts` and :meth:`privileged` (both for ``extra``). ``read()`` sets
     ``self.graph`` and ``self.principal_id``, then returns :meth:`read_links`. The options ``exclusive``,
@@ -264,6 +264,9 @@ class LinkSet(Resource):
     fact_key = "id"  # the key of facts() that holds the role id
     what = "links"
     verb = "creating"
+    # the list is read under the principal's path (Graph answers 404 for a principal it does not know): a list
+    # that answers proves the principal exists
+    list_proves_principal = False
 
     def __init__(self, m):
         super(LinkSet, self).__init__(m)
@@ -278,20 +281,35 @@ class LinkSet(Resource):
         return False
 
     def read_links(self):
-        """The links in scope: after apply() the confirmed ones, else those the principal holds (waiting out
-        replication of a new principal with state=present; a principal Graph does not know holds none)."""
+        """The links in scope: after apply() the confirmed ones, else those the principal holds. The principal's
+        links are listed first; only when Graph does not know the principal (a 404 or, where the list cannot
+        tell, with state=present a declared link that is missing) is it waited for (replication of a new
+        identity) and listed again, so a run with nothing to do reads the links once and the principal not at
+        all. A principal Graph does not know holds none."""
         if self.expected is not None:
             return [a for a in self._confirm() if self.in_scope(a)]
         p = self.params
-        held = []
+        held = None
         if self.principal_id:
-            if p["state"] == "present":
+            held = self._list_if_known()
+            known = held is not None and (self.list_proves_principal or self._holds(held, self.declared_keys()))
+            if p["state"] == "present" and not known:
                 wait_for_principal(self.graph, self.principal_id, p["principal_wait_timeout"])
                 held = self.list_all()
-            elif get_service_principal(self.graph, self.principal_id, select="id") is not None:
-                held = self.list_all()
-        self.held = held
-        return [a for a in held if self.in_scope(a)]
+        self.held = held or []
+        return [a for a in self.held if self.in_scope(a)]
+
+    def _list_if_known(self):
+        """Every link of the principal, or None when Graph answers that it does not know the principal."""
+        try:
+            return self.list_all()
+        except GraphError as err:
+            if err.is_not_found():
+                return None
+            raise
+
+    def _holds(self, held, keys):
+        return held is not None and set(keys) <= set(self.key(a) for a in held if self.in_scope(a))
 
     def _confirm(self):
         keys, gone = self.expected

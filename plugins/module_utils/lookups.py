@@ -115,6 +115,26 @@ def create_service_principal(graph, app_id):
     return graph.post(graph.service_principals(), graph.model("ServicePrincipal", app_id=app_id))
 
 
+def create_service_principal_of(graph, app_id, option="app_id"):
+    """Create the service principal of the application ``app_id``; False when it was created meanwhile by
+    someone else (Graph answers that it exists). An application Graph cannot create one for fails naming
+    ``option``. Read it afterwards with :func:`confirm`: Graph may not list it at once."""
+    try:
+        create_service_principal(graph, app_id)
+    except GraphError as err:
+        if err.is_duplicate():
+            return False
+        if err.status in (400, 404):
+            raise ModuleError(
+                "option '%s': Graph cannot create a service principal for appId %s: %s" % (
+                    option, app_id, err.graph_message),
+                status=err.status, code=err.code, request_id=err.request_id, option=option,
+                hint="The application id must belong to an application registration of this tenant or to a "
+                     "multi-tenant / first-party application.")
+        raise
+    return True
+
+
 def delete_service_principal(graph, object_id):
     """Delete a service principal; False when it was gone already."""
     return graph.delete(graph.service_principals().by_service_principal_id(object_id))
@@ -393,6 +413,36 @@ ROLE_DEFINITION_SELECT = "id,displayName,templateId,isBuiltIn,isEnabled,descript
 def list_role_definitions(graph):
     """Entra role definitions (built-in and custom) of the tenant."""
     return graph.list(graph.directory_role_management().role_definitions, select=ROLE_DEFINITION_SELECT)
+
+
+def well_known_role_definitions(values):
+    """Role definitions (Graph shape) of ``values`` when each one names a built-in Entra role by its display name
+    (any case) or template id (wellknown.ENTRA_ROLES): a built-in role's definition has its template id as id, so
+    nothing needs to be read. None when any value is something else (a custom role, a typo, a malformed id):
+    then the tenant's definitions are read and resolve_directory_roles says what is wrong."""
+    by_name = dict((name.lower(), (name, tid)) for name, tid in wellknown.ENTRA_ROLES.items())
+    by_id = dict((tid, (name, tid)) for name, tid in wellknown.ENTRA_ROLES.items())
+    found = []
+    for value in values or []:
+        key = str(value).strip().lower()
+        known = by_name.get(key) or by_id.get(key)
+        if known is None:
+            return None
+        found.append(built_in_role_definition(*known))
+    return found
+
+
+def built_in_role_definition(name, template_id):
+    return {"id": template_id, "templateId": template_id, "displayName": name, "isBuiltIn": True}
+
+
+def well_known_role_definition(role_definition_id):
+    """The definition of a built-in Entra role by its id, or None (a custom role: read it)."""
+    key = str(role_definition_id or "").lower()
+    for name, tid in wellknown.ENTRA_ROLES.items():
+        if tid == key:
+            return built_in_role_definition(name, tid)
+    return None
 
 
 def list_app_role_assignments(graph, principal_id, resource_id=None):

@@ -36,9 +36,22 @@ options:
       - The application whose app roles are granted, by well-known name (V(Office 365 Exchange Online),
         V(Microsoft Graph)), application (client) id or service principal object id.
       - When the tenant lacks its service principal the task fails and says how to create it with
-        M(m365.exo_automation.service_principal).
+        M(m365.exo_automation.service_principal), unless O(create_resource=true).
     type: str
     required: true
+  create_resource:
+    description:
+      - With O(state=present), create the service principal of the O(resource) application when the tenant has
+        none (as M(m365.exo_automation.service_principal) does; the documented fix for tenants that lack
+        I(Office 365 Exchange Online)), then grant the app roles. O(resource) must then name the application by a
+        well-known name or its application (client) id.
+      - The app roles of a well-known application (Exchange.ManageAsApp, full_access_as_app of Office 365 Exchange
+        Online) are checked before anything is written; those of another application are checked against its
+        new service principal, after it is created.
+      - The task then reads the resource once, where a separate M(m365.exo_automation.service_principal) task
+        reads it again.
+    type: bool
+    default: false
   app_roles:
     description:
       - App roles by value (V(Exchange.ManageAsApp), V(User.Read.All)) or id. Values are matched exactly, then
@@ -62,8 +75,9 @@ notes:
   - In check mode nothing is written. When the managed identity named by O(principal) does not exist yet (for
     example because an earlier task that creates it also ran in check mode), the grants are reported as changes
     with a warning.
-  - The role C(m365.exo_automation.managed_identity_access) ensures the resource service principal, waits for
-    the principal, grants the app roles and assigns the Entra roles, in that order.
+  - The role C(m365.exo_automation.managed_identity_access) waits for the principal, grants the app roles (with
+    O(create_resource=true), creating the resource service principal where it is missing) and assigns the Entra
+    roles, in that order.
 seealso:
   - module: m365.exo_automation.app_role_assignment_info
   - module: m365.exo_automation.service_principal
@@ -79,6 +93,13 @@ EXAMPLES = r'''
     resource: Office 365 Exchange Online
     app_roles:
       - Exchange.ManageAsApp
+
+- name: Grant Exchange.ManageAsApp, creating Office 365 Exchange Online's service principal where the tenant lacks it
+  m365.exo_automation.app_role_assignment:
+    principal: "{{ identity_principal_id }}"
+    resource: Office 365 Exchange Online
+    app_roles: [Exchange.ManageAsApp]
+    create_resource: true
 
 - name: Grant Microsoft Graph permissions to a user-assigned identity, and only these
   m365.exo_automation.app_role_assignment:
@@ -104,6 +125,12 @@ resource:
   type: dict
   sample: {"id": "3f1a2b4c-5d6e-4f70-8192-a3b4c5d6e7f8", "app_id": "00000002-0000-0ff1-ce00-000000000000",
            "display_name": "Office 365 Exchange Online"}
+resource_created:
+  description: Whether the task created the resource's service principal (O(create_resource=true); in check mode,
+    whether it would).
+  returned: always
+  type: bool
+  sample: false
 principal_id:
   description: Object id of the principal that holds the grants; null in check mode when its managed identity
     does not exist yet.
@@ -168,6 +195,9 @@ extra:
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     app_role_assignment_facts,
+    confirm,
+    create_service_principal_of,
+    find_service_principal_by_app_id,
     get_service_principal,
     grant_app_role,
     list_app_role_assignments,
@@ -183,29 +213,41 @@ from ansible_collections.m365.exo_automation.plugins.module_utils import flow, w
 ARGSPEC = flow.link_argspec(
     resource=dict(type="str", required=True),
     app_roles=dict(type="list", elements="str", default=[]),
+    create_resource=dict(type="bool", default=False),
 )
 
 
+def resource_facts(sp):
+    return {"id": sp.get("id"), "app_id": sp.get("appId"), "display_name": sp.get("displayName")}
+
+
 def resource_roles(m, graph):
-    """``(resource facts, resource sp id or None, app roles in Graph shape)``; check mode accepts a missing
-    resource whose app roles are well known (it may be created by an earlier task of the same run)."""
-    value = m.params["resource"]
+    """``(resource facts, resource sp id or None, app roles in Graph shape, app id to create or None)``. A
+    missing resource is created with create_resource (state=present), and accepted in check mode (an earlier
+    task of the same run may create it); its app roles are the well-known ones, or the declared values as they
+    are until it exists."""
+    p = m.params
+    value = p["resource"]
     sp, app_id = resolve_resource(graph, value)
     if sp is not None:
-        facts = {"id": sp.get("id"), "app_id": sp.get("appId"), "display_name": sp.get("displayName")}
-        return facts, sp["id"], sp.get("appRoles") or []
-    if m.check_mode and app_id:
-        known = wellknown.KNOWN_APP_ROLES.get(app_id)
+        return resource_facts(sp), sp["id"], sp.get("appRoles") or [], None
+    create = app_id if app_id and p["create_resource"] and p["state"] == "present" else None
+    if not app_id or not (create or m.check_mode):
+        raise missing_resource_error(value, app_id)
+    if not create:
         m.warn("option 'resource': the tenant has no service principal for '%s' (appId %s) yet; in check mode the "
                "grants are predicted as changes." % (value, app_id))
-        facts = {"id": None, "app_id": app_id, "display_name": wellknown.FIRST_PARTY_APPS.get(app_id)}
-        if known is not None:
-            roles = [{"id": rid, "value": val, "allowedMemberTypes": ["Application"], "isEnabled": True}
-                     for val, rid in known.items()]
-        else:
-            roles = [{"id": v, "value": v} for v in m.params["app_roles"]]
-        return facts, None, roles
-    raise missing_resource_error(value, app_id)
+    facts = {"id": None, "app_id": app_id, "display_name": wellknown.FIRST_PARTY_APPS.get(app_id)}
+    return facts, None, known_app_roles(app_id, p["app_roles"]), create
+
+
+def known_app_roles(app_id, declared):
+    """The app roles of ``app_id`` in Graph shape where they are well known, else the declared values as roles."""
+    known = wellknown.KNOWN_APP_ROLES.get(app_id)
+    if known is None:
+        return [{"id": v, "value": v} for v in declared]
+    return [{"id": rid, "value": val, "allowedMemberTypes": ["Application"], "isEnabled": True}
+            for val, rid in known.items()]
 
 
 class AppRoleAssignments(flow.LinkSet):
@@ -216,6 +258,7 @@ class AppRoleAssignments(flow.LinkSet):
     fact_key = "app_role_id"
     what = "app roles"
     verb = "granting"
+    list_proves_principal = True  # /servicePrincipals/{id}/appRoleAssignments is 404 for an unknown principal
 
     def __init__(self, m):
         super(AppRoleAssignments, self).__init__(m)
@@ -227,6 +270,8 @@ class AppRoleAssignments(flow.LinkSet):
         self.resource_id = None
         self.roles = []
         self.values = {}
+        self.creating = None  # the app id of a resource service principal the task creates
+        self.created = True  # False when it was created meanwhile by someone else
         self.other_resources = {}  # lower-cased resource id -> (display name, {lower-cased role id: value})
 
     def key(self, item):
@@ -248,16 +293,43 @@ class AppRoleAssignments(flow.LinkSet):
         m, p = self.m, self.params
         principal = resolve_principal(m, p["principal"])
         self.graph = m.graph()
-        self.resource, self.resource_id, self.roles = resource_roles(m, self.graph)
-        self.values = dict((str(r.get("id")).lower(), r.get("value")) for r in self.roles)
+        facts, resource_id, roles, self.creating = resource_roles(m, self.graph)
+        self._use_resource(facts, resource_id, roles)
         self.principal_id = require_principal(m, principal)
         return self.read_links()
 
-    def desired(self, current):
+    def _use_resource(self, facts, resource_id, roles):
+        self.resource, self.resource_id, self.roles = facts, resource_id, roles
+        self.values = dict((str(r.get("id")).lower(), r.get("value")) for r in self.roles)
+
+    def plan(self, current, desired):
+        plan = super(AppRoleAssignments, self).plan(current, desired)
+        if self.creating:  # the resource is created first, whatever else there is to do
+            plan.action = plan.action or flow.UPDATE
+            plan.details["create_resource"] = self.creating
+        return plan
+
+    def apply(self, plan):
+        app_id = plan.details.get("create_resource")
+        if app_id:
+            self.created = create_service_principal_of(self.graph, app_id, option="resource")
+            sp = confirm(lambda: find_service_principal_by_app_id(self.graph, app_id), lambda s: s is not None,
+                         "creating the service principal of appId %s" % app_id)
+            self._use_resource(resource_facts(sp), sp["id"], sp.get("appRoles") or [])
+            # the roles are those of the new service principal (checked here for an application that is not well
+            # known); it holds no grants yet
+            plan.details["lists"] = flow.ListPlan(list(dict.fromkeys(self.declared_keys())), [], [])
+        super(AppRoleAssignments, self).apply(plan)
+
+    def declared_keys(self):
         p = self.params
         wanted = resolve_app_roles(p["app_roles"], self.roles,
                                    resource_name=self.resource.get("display_name") or p["resource"])
-        ids = [str(r["id"]).lower() for r in wanted]
+        return [str(r["id"]).lower() for r in wanted]
+
+    def desired(self, current):
+        p = self.params
+        ids = self.declared_keys()
         if p["state"] == "absent" and not ids:  # an empty list removes every app role on the resource
             ids = [self.key(a) for a in current]
         return ids
@@ -296,7 +368,7 @@ class AppRoleAssignments(flow.LinkSet):
         return [app_role_assignment_facts(a, self.values) for a in obj or []]
 
     def more_results(self, after):
-        return {"resource": self.resource}
+        return {"resource": self.resource, "resource_created": bool(self.creating) and self.created}
 
 
 def main():

@@ -14,6 +14,18 @@ version_added: 0.1.0
 description:
   - Returns one Automation account, those of a resource group, or those of the subscription, with their
     identities (system-assigned principal id, user-assigned principal and client ids).
+  - With O(objects), also lists the runbooks, modules, schedules, webhooks or variables of the one account
+    O(resource_group) and O(name) name, in the same task (one list call each), as their C(_info) modules return
+    them. The audit of C(playbooks/audit.yml) finds the objects the vars file does not declare that way.
+options:
+  objects:
+    description:
+      - The kinds of objects of the account to list as RV(objects). Needs O(resource_group) and O(name).
+      - Modules that Azure provides to every account (V(is_global)) are left out.
+    type: list
+    elements: str
+    choices: [runbooks, modules, schedules, webhooks, variables]
+    default: []
 extends_documentation_fragment:
   - m365.exo_automation.info
   - m365.exo_automation.auth
@@ -41,9 +53,37 @@ EXAMPLES = r'''
 
 - name: Every account of the subscription
   m365.exo_automation.automation_account_info:
+
+- name: One account and every runbook and schedule in it
+  m365.exo_automation.automation_account_info:
+    resource_group: rg-exo-automation
+    name: aa-exo-automation
+    objects: [runbooks, schedules]
+  register: found
+
+- name: The names of its runbooks
+  ansible.builtin.debug:
+    msg: "{{ found.objects.runbooks.runbooks | map(attribute='name') | list }}"
 '''
 
 RETURN = r'''
+objects:
+  description:
+    - With O(objects), each kind asked for, as its C(_info) module returns it, sorted by name. C(runbooks) holds
+      what M(m365.exo_automation.runbook_info) returns (C(runbooks) with a list), and so on for
+      M(m365.exo_automation.automation_module_info), M(m365.exo_automation.automation_schedule_info),
+      M(m365.exo_automation.automation_webhook_info) and M(m365.exo_automation.automation_variable_info).
+    - A kind whose list failed holds C(failed) (true) and C(msg) instead; the other kinds are still listed.
+  returned: when O(objects) is given
+  type: dict
+  sample:
+    runbooks:
+      runbooks:
+        - name: Test-ExchangeOnlineConnection
+          state: Published
+    schedules:
+      failed: true
+      msg: "listing the account's schedules: Forbidden (HTTP 403)"
 automation_accounts:
   description: The accounts found, sorted by resource id. Each has the keys the automation_account module returns.
   returned: always
@@ -148,15 +188,27 @@ automation_accounts:
             client_id: 6d3c9d9e-1c6b-4f55-93a5-0c52dc8f6bd1
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils import base, resources
+from ansible_collections.m365.exo_automation.plugins.module_utils import automation_assets as assets, base, resources
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 
-ARGSPEC = resources.info_argspec()
+ARGSPEC = dict(resources.info_argspec(),
+               objects=dict(type="list", elements="str", choices=sorted(assets.ACCOUNT_OBJECTS), default=[]))
 
 
 def run_module(m):
+    p = m.params
+    kinds = list(dict.fromkeys(p["objects"]))
+    if kinds and not (p["resource_group"] and p["name"]):
+        raise ModuleError("option 'objects' lists the objects of one account: give resource_group and name",
+                          option="objects")
     accounts = resources.list_resources(m, "automation", "automation_account", "list", "automation_account",
                                         resources.account_facts)
-    return {"changed": False, "automation_accounts": accounts}
+    result = {"changed": False, "automation_accounts": accounts}
+    if kinds and accounts:
+        result["objects"] = assets.account_objects(m.automation_client(), p["resource_group"], p["name"], kinds)
+    elif kinds:  # an account that does not exist holds nothing
+        result["objects"] = dict((kind, {kind: []}) for kind in kinds)
+    return result
 
 
 def main():

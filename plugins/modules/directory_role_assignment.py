@@ -165,6 +165,8 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     require_principal,
     resolve_directory_roles,
     resolve_principal,
+    well_known_role_definition,
+    well_known_role_definitions,
 )
 from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
 
@@ -216,17 +218,34 @@ class DirectoryRoleAssignments(flow.LinkSet):
             return self.read_links()
         m, p = self.m, self.params
         principal = resolve_principal(m, p["principal"])
-        self.graph = graph = m.graph()
-        self.definitions = list_role_definitions(graph)
-        self.by_id = dict((str(d.get("id")).lower(), d) for d in self.definitions)
+        self.graph = m.graph()
+        # built-in roles named by name or template id need no read of the tenant's definitions
+        known = well_known_role_definitions(p["roles"])
+        self._definitions(known)
         # unknown or malformed roles fail before the principal is waited for
         self.wanted = resolve_directory_roles(p["roles"], self.definitions)
         self.principal_id = require_principal(m, principal)
-        return self.read_links()
+        links = self.read_links()
+        if known is not None:  # the names of the other roles the principal holds
+            for key in set(self.key(a) for a in self.held) - set(self.by_id):
+                definition = well_known_role_definition(key)
+                if definition is None:  # a custom role: read the tenant's definitions once
+                    self._definitions(None)
+                    break
+                self.by_id[key] = definition
+        return links
+
+    def _definitions(self, definitions):
+        """Use ``definitions``, or the tenant's (one list call) when None."""
+        self.definitions = list_role_definitions(self.graph) if definitions is None else definitions
+        self.by_id = dict((str(d.get("id")).lower(), d) for d in self.definitions)
+
+    def declared_keys(self):
+        return [str(d["id"]).lower() for d in self.wanted]
 
     def desired(self, current):
         p = self.params
-        ids = [str(d["id"]).lower() for d in self.wanted]
+        ids = self.declared_keys()
         if p["state"] == "present" and wellknown.GLOBAL_ADMINISTRATOR_ID in [
                 str(d.get("templateId") or d["id"]).lower() for d in self.wanted]:
             self.m.warn("Global Administrator is the most privileged Entra role; Microsoft recommends the least "

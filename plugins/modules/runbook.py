@@ -399,12 +399,17 @@ def check_not_empty(text, p, option):
     return text
 
 
-def runbook_kind(m, client, p, account_obj):
-    """``(runbookType, runtimeEnvironment)`` for the type option; unknown types fail before any write."""
+def runbook_kind(m, client, p, account_obj, current=None):
+    """``(runbookType, runtimeEnvironment)`` for the type option; unknown types fail before any write. A
+    runtime environment the runbook (``current``) already runs on is not read again."""
     wanted = p["type"]
     for known in au.RUNBOOK_TYPES:
         if wanted.lower() == known.lower():
             return known, None
+    have = au.props(current) if current is not None else {}
+    have_env = have.get("runtimeEnvironment") or ""
+    if have_env.lower() == wanted.lower() and au.enum_text(have.get("runbookType")) == "PowerShell":
+        return "PowerShell", have_env
     if account_obj is None:
         # check mode against an account that does not exist yet: nothing to check the name against
         return "PowerShell", wanted
@@ -541,7 +546,7 @@ class Runbook(flow.Resource):
             account = au.get_account(self.m, self.client, self.rg, self.account)
         else:
             account = current  # the runbook exists, so does its account
-        runbook_type, runtime_environment = runbook_kind(self.m, self.client, p, account)
+        runbook_type, runtime_environment = runbook_kind(self.m, self.client, p, account, current)
         if current is not None:
             if not type_matches(current, runbook_type, runtime_environment):
                 raise ModuleError("runbook %s runs on %s; its type cannot change to %s"

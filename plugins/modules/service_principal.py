@@ -154,10 +154,9 @@ created:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     confirm,
-    create_service_principal,
+    create_service_principal_of,
     delete_service_principal,
     find_service_principal_by_app_id,
     find_service_principals_by_display_name,
@@ -244,21 +243,8 @@ class ServicePrincipal(flow.Resource):
             confirm(lambda: get_service_principal(graph, oid, select="id"), lambda s: s is None,
                     "deleting service principal %s" % oid)
             return
-        app_id = plan.body["appId"]
-        try:
-            create_service_principal(graph, app_id)
-        except GraphError as err:
-            if err.is_duplicate():  # created meanwhile by someone else: not this task's change
-                plan.details["created"] = False
-            elif err.status in (400, 404):
-                raise ModuleError(
-                    "option 'app_id': Graph cannot create a service principal for appId %s: %s" % (
-                        app_id, err.graph_message),
-                    status=err.status, code=err.code, request_id=err.request_id, option="app_id",
-                    hint="The application id must belong to an application registration of this tenant or to a "
-                         "multi-tenant / first-party application.")
-            else:
-                raise
+        # created meanwhile by someone else: not this task's change
+        plan.details["created"] = create_service_principal_of(graph, plan.body["appId"])
         self.creating = True
 
     def facts(self, obj):

@@ -150,12 +150,15 @@ def task_counts(run):
 
 def request_summary(requests):
     """The request log in counts: by API, by API and method, writes (non-GET/HEAD to ARM or Graph), state GETs
-    (GETs to ARM or Graph that do not read a job or its streams), job GETs and token requests."""
+    (GETs to ARM or Graph that read an object: not a job or its streams, and not the cloud's metadata document),
+    job GETs, cloud discovery GETs (``/metadata/endpoints``: one per module process where the cloud is given as a
+    metadata URL, as the emulator is; none for a named cloud such as AzureCloud) and token requests."""
     by_api = collections.Counter(r["api"] for r in requests)
     by_method = collections.Counter("%s %s" % (r["api"], r["method"]) for r in requests)
     writes = [r for r in requests if r["api"] in ("arm", "graph") and r["method"] not in ("GET", "HEAD")]
     gets = [r for r in requests if r["api"] in ("arm", "graph") and r["method"] == "GET"]
     job_gets = [r for r in gets if "/jobs/" in r["path"].lower()]
+    discovery_gets = [r for r in gets if r["path"].lower().rstrip("/") == "/metadata/endpoints"]
     return {
         "total": len(requests),
         "by_api": dict(sorted(by_api.items())),
@@ -164,8 +167,9 @@ def request_summary(requests):
         "writes_by_api_method": dict(sorted(collections.Counter(
             "%s %s" % (r["api"], r["method"]) for r in writes).items())),
         "write_paths": sorted(set("%s %s" % (r["method"], r["path"]) for r in writes)),
-        "state_gets": len(gets) - len(job_gets),
+        "state_gets": len(gets) - len(job_gets) - len(discovery_gets),
         "job_gets": len(job_gets),
+        "cloud_discovery_gets": len(discovery_gets),
         "token_posts": sum(1 for r in requests if r["api"] == "token" and r["method"] == "POST"),
         "token_gets": sum(1 for r in requests if r["api"] == "token" and r["method"] == "GET"),
     }

@@ -484,3 +484,68 @@ def test_exclusive_marks_the_extra_it_removes(monkeypatch, tenant, check_mode):
     assert dict((e["id"], e["removed"]) for e in result["extra"]) == {full["id"]: True, send["id"]: False}
     if not check_mode:
         assert full["id"] not in tenant.assignments and send["id"] in tenant.assignments
+
+
+def test_nothing_to_do_reads_no_principal(monkeypatch, tenant):
+    # the grants are listed under the principal's path: a list that answers proves Graph knows the principal
+    mi = tenant.add_identity()
+    tenant.grant(mi["id"], exo(tenant), wk.MANAGE_AS_APP_ROLE_ID)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, False, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"])
+    assert result["changed"] is False and tenant.writes() == []
+    gets = [p for m, p, _s in tenant.log if m == "GET"]
+    assert "/servicePrincipals/%s" % mi["id"] not in gets
+    assert gets.count("/servicePrincipals/%s/appRoleAssignments" % mi["id"]) == 1
+
+
+def test_a_principal_graph_does_not_know_yet_is_waited_for(monkeypatch, tenant):
+    mi = tenant.add_identity(hidden_reads=2)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, False, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"])
+    assert result["changed"] is True and result["app_roles"] == ["Exchange.ManageAsApp"]
+    gets = [p for m, p, _s in tenant.log if m == "GET"]
+    assert "/servicePrincipals/%s" % mi["id"] in gets  # the list answered 404: the principal was waited for
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_create_resource_creates_exchange_online_then_grants(monkeypatch, check_mode):
+    tenant = FakeTenant(exchange_online=False)
+    mi = tenant.add_identity()
+    clock = wire(monkeypatch, tenant)
+    result = run(monkeypatch, check_mode, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"],
+                 create_resource=True)
+    assert result["changed"] is True and result["resource_created"] is True
+    assert result["added"] == ["Exchange.ManageAsApp"] and result["app_roles"] == ["Exchange.ManageAsApp"]
+    assert clock.warnings == []  # nothing is missing: the task creates it
+    if check_mode:
+        assert tenant.writes() == []
+        return
+    created = tenant.by_app_id(wk.EXCHANGE_ONLINE_APP_ID)
+    assert tenant.writes() == [("POST", "/servicePrincipals"), ("POST", "/servicePrincipals/%s/appRoleAssignments"
+                                                                % mi["id"])]
+    assert result["resource"]["id"] == created["id"]
+    assert [a["resource_id"] for a in result["assignments"]] == [created["id"]]
+    again = run(monkeypatch, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"],
+                create_resource=True)
+    assert again["changed"] is False and again["resource_created"] is False
+    assert len(tenant.writes()) == 2
+
+
+def test_create_resource_checks_well_known_roles_before_writing(monkeypatch):
+    tenant = FakeTenant(exchange_online=False)
+    mi = tenant.add_identity()
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsAp"],
+                 create_resource=True)
+    assert result["failed"] is True and result["option"] == "app_roles"
+    assert "closest: Exchange.ManageAsApp" in result["msg"]
+    assert tenant.writes() == []
+
+
+def test_create_resource_for_an_existing_resource_creates_nothing(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], resource=EXO, app_roles=["Exchange.ManageAsApp"],
+                 create_resource=True)
+    assert result["changed"] is True and result["resource_created"] is False
+    assert tenant.writes() == [("POST", "/servicePrincipals/%s/appRoleAssignments" % mi["id"])]

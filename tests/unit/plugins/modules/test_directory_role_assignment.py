@@ -338,3 +338,41 @@ def test_one_list_call_for_every_scope(monkeypatch, tenant):
     run(monkeypatch, True, principal=mi["id"], roles=["Exchange Administrator"])
     lists = [p for m, p, _s in tenant.log if m == "GET" and p == "/roleManagement/directory/roleAssignments"]
     assert len(lists) == 1
+
+
+@pytest.mark.parametrize("roles", [["Exchange Administrator"], [EXCHANGE_ADMIN], ["exchange ADMINISTRATOR"]])
+def test_nothing_to_do_reads_one_list(monkeypatch, tenant, roles):
+    # a built-in role needs no read of the definitions, and a principal that holds what is declared no read of
+    # the principal: the converge that changes nothing reads the assignments once
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], EXCHANGE_ADMIN)
+    tenant.assign_role(mi["id"], USER_ADMIN, scope=AU_SCOPE)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], roles=roles)
+    assert result["changed"] is False and result["roles"] == ["Exchange Administrator"]
+    assert [e["role_name"] for e in result["extra"]] == ["User Administrator"]
+    assert [p for m, p, _s in tenant.log if m == "GET"] == ["/roleManagement/directory/roleAssignments"]
+
+
+def test_a_custom_role_held_is_named_from_the_tenants_definitions(monkeypatch, tenant):
+    custom = "5f1c8e3a-0000-4000-8000-000000000001"
+    tenant.definitions.append({"id": custom, "templateId": custom, "displayName": "Mailbox Helpers",
+                               "isBuiltIn": False, "isEnabled": True})
+    mi = tenant.add_identity()
+    tenant.assign_role(mi["id"], EXCHANGE_ADMIN)
+    tenant.assign_role(mi["id"], custom)
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], roles=["Exchange Administrator"])
+    assert result["changed"] is False
+    assert [(e["role_name"], e["privileged"]) for e in result["extra"]] == [("Mailbox Helpers", False)]
+    gets = [p for m, p, _s in tenant.log if m == "GET"]
+    assert gets.count("/roleManagement/directory/roleDefinitions") == 1
+
+
+def test_a_role_to_assign_waits_for_the_principal_first(monkeypatch, tenant):
+    mi = tenant.add_identity()
+    wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal=mi["id"], roles=["Exchange Administrator"])
+    assert result["changed"] is True
+    gets = [p for m, p, _s in tenant.log if m == "GET"]
+    assert "/servicePrincipals/%s" % mi["id"] in gets  # the list cannot tell a new principal from one without roles

@@ -169,6 +169,20 @@ def test_runtime_environment_type(monkeypatch, fake):
     assert run(monkeypatch, content=HELLO, type="exo-74")["changed"] is False
 
 
+def test_the_runtime_environment_a_runbook_runs_on_is_not_read_again(monkeypatch, fake):
+    fake.add_environment(RG, AA, "exo-74")
+    run(monkeypatch, content=HELLO, type="exo-74")
+    reads = []
+    environments = fake.automation.runtime_environments
+    monkeypatch.setattr(environments, "get", lambda *a: reads.append(a) or type(environments).get(environments, *a))
+    assert run(monkeypatch, content=HELLO, type="EXO-74")["changed"] is False
+    assert reads == []
+    # another environment than the one it runs on is read (and refused: the type cannot change)
+    fake.add_environment(RG, AA, "exo-76")
+    result = run(monkeypatch, content=HELLO, type="exo-76")
+    assert result["failed"] and result["option"] == "type" and len(reads) == 1
+
+
 @pytest.mark.parametrize("have_type,have_env,wanted,ok", [
     ("PowerShell", None, "PowerShell", True),
     ("PowerShell", "PowerShell-5.1", "PowerShell", True),
