@@ -95,9 +95,12 @@ def _generic(kind, name, r, ignore=()):
 
 
 def _item_name(r, name_key):
+    """The name of a loop item's result, or of an entry of a task that manages several (``name``)."""
     item = r.get("item")
     if isinstance(item, dict):
         return item.get(name_key)
+    if item is None:
+        return r.get(name_key)
     return item
 
 

@@ -17,15 +17,61 @@ description:
     finished the import.
   - Imports are asynchronous in Azure. With O(wait=true) the task returns only when the import's provisioning
     state is C(Succeeded); a C(Failed) import fails the task with Azure's error text.
-  - Modules depend on each other. Import them one task after the other in dependency order, for Exchange Online
-    C(PackageManagement), then C(PowerShellGet), then C(ExchangeOnlineManagement) (the
+  - Modules depend on each other. Import them in dependency order, for Exchange Online C(PackageManagement),
+    then C(PowerShellGet), then C(ExchangeOnlineManagement). O(modules) imports several in one task, one after
+    the other in the order listed, each waited for before the next (the
     P(m365.exo_automation.automation_runtime#role) role does so).
   - For PowerShell 7.x use M(m365.exo_automation.runtime_environment) and its packages.
 options:
   name:
-    description: Module name, as on the feed (for example V(ExchangeOnlineManagement)).
+    description:
+      - Module name, as on the feed (for example V(ExchangeOnlineManagement)).
+      - One of O(name) and O(modules) is required.
     type: str
-    required: true
+  modules:
+    description:
+      - Several modules in one task, instead of O(name) (one module process, one client, one sign-in). They are
+        imported (or with O(state=absent) removed) one after the other in the order listed, each waited for
+        before the next, so list them in dependency order to import and in reverse order to remove.
+      - Each entry takes C(name) (required), C(version), C(source), C(content_link) and C(force), as the options
+        of the same names; O(force) is the default of C(force). O(version), O(source) and O(content_link) apply
+        to O(name) only.
+      - Every entry is checked before anything is written. O(timeout) applies to each import, so the task may
+        take up to O(timeout) for every entry.
+      - The task returns RV(modules), one result per entry; RV(module), RV(reason) and RV(diff) describe the
+        last entry.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Module name.
+        type: str
+        required: true
+      version:
+        description: As O(version).
+        type: str
+        default: latest
+      source:
+        description: As O(source).
+        type: str
+      content_link:
+        description: As O(content_link).
+        type: dict
+        suboptions:
+          uri:
+            description: https address of the module content (a query string is kept out of the logs).
+            type: str
+            required: true
+          hash:
+            description: Hash of the content, checked by Azure.
+            type: str
+          hash_algorithm:
+            description: Algorithm of the hash.
+            type: str
+            default: SHA256
+      force:
+        description: As O(force) (default O(force)).
+        type: bool
   version:
     description:
       - V(latest), or a version such as V(3.4.0) (one to four numbers, optionally with a prerelease suffix).
@@ -102,6 +148,16 @@ EXAMPLES = r'''
     - PackageManagement
     - PowerShellGet
     - ExchangeOnlineManagement
+
+- name: The same in one task (one module process; each import waited for before the next)
+  m365.exo_automation.automation_module:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    modules:
+      - name: PackageManagement
+      - name: PowerShellGet
+      - name: ExchangeOnlineManagement
+    timeout: 1800
 
 - name: Pin ExchangeOnlineManagement to a version
   m365.exo_automation.automation_module:
@@ -189,6 +245,19 @@ module:
       returned: when the module exists
       type: str
       sample: https://www.powershellgallery.com/api/v2/package/ExchangeOnlineManagement/3.4.0
+modules:
+  description: With O(modules), one result per entry, in the order listed. Each has C(name), C(changed),
+    C(reason), C(module) and C(diff), as RV(module), RV(reason) and RV(diff) are for one module. When an entry
+    fails, the failed task returns those done before it.
+  returned: with O(modules)
+  type: list
+  elements: dict
+  sample:
+    - name: PackageManagement
+      changed: false
+      reason: version 1.4.8.1 is imported
+      module: {"name": "PackageManagement", "version": "1.4.8.1", "provisioning_state": "Succeeded"}
+      diff: {"before": {"name": "PackageManagement"}, "after": {"name": "PackageManagement"}}
 reason:
   description: Why the module was (or would be) imported, or why not.
   returned: always
@@ -202,21 +271,34 @@ diff:
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
-from ansible_collections.m365.exo_automation.plugins.module_utils import flow
+from ansible_collections.m365.exo_automation.plugins.module_utils import base, flow
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError, error_from_exception
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import resource_id
 
-ARGSPEC = au.account_argspec()
-ARGSPEC.update(
-    name=dict(type="str", required=True),
-    version=dict(type="str", default="latest"),
-    source=dict(type="str"),
-    content_link=dict(type="dict", options=dict(
+
+def content_link_spec():
+    return dict(type="dict", options=dict(
         # no_log: a blob address can carry a SAS token; protect_uri shows an address without a query string
         uri=dict(type="str", required=True, no_log=True),
         hash=dict(type="str"),
         hash_algorithm=dict(type="str", default="SHA256"),
+    ))
+
+
+ARGSPEC = au.account_argspec()
+ARGSPEC.update(
+    name=dict(type="str"),
+    modules=dict(type="list", elements="dict", options=dict(
+        name=dict(type="str", required=True),
+        version=dict(type="str", default="latest"),
+        source=dict(type="str"),
+        content_link=content_link_spec(),
+        force=dict(type="bool"),
     )),
+    version=dict(type="str", default="latest"),
+    source=dict(type="str"),
+    content_link=content_link_spec(),
     force=dict(type="bool", default=False),
     state=dict(type="str", choices=["present", "absent"], default="present"),
     wait=dict(type="bool", default=True),
@@ -310,8 +392,58 @@ class AutomationModule(flow.Resource):
         return {"reason": plan.details["reason"]}
 
 
+class _Entry:
+    """The task as one entry of ``modules`` sees it: the task's options with the entry's; everything else is the
+    task's module."""
+
+    def __init__(self, m, entry):
+        self._m = m
+        self.params = dict(m.params, name=entry["name"], version=entry["version"], source=entry["source"],
+                           content_link=entry["content_link"],
+                           force=m.params["force"] if entry["force"] is None else entry["force"])
+
+    def __getattr__(self, name):
+        return getattr(self._m, name)
+
+
+def run_modules(m):
+    """``modules``: every entry checked first (a name, version or source Azure would refuse is an error before
+    anything is written), then the flow for each in the order listed."""
+    entries = m.params["modules"]
+    names = [str(e["name"]).lower() for e in entries]
+    twice = sorted(set(n for n in names if names.count(n) > 1))
+    if twice:
+        raise ModuleError("option 'modules' names %s more than once" % ", ".join(twice), option="modules")
+    if not entries:
+        raise ModuleError("option 'modules' is empty: list at least one module, or give name", option="modules")
+    # every import may take the whole timeout: the task's deadline (ARM retries) covers them all
+    m.deadline = m.started + m.params["timeout"] * len(entries)
+    tasks = [AutomationModule(_Entry(m, e)) for e in entries]
+    done = []
+    for task in tasks:
+        try:
+            result = flow.run(task.m, task)
+        except Exception as exc:  # noqa: BLE001 - the entries done so far go with the error
+            err = error_from_exception(exc)
+            if err is None:
+                raise
+            err.result = dict(err.result or {}, modules=done)
+            raise err
+        done.append(dict(name=task.name, changed=result["changed"], reason=result["reason"],
+                         module=result["module"], diff=result["diff"]))
+        last = result
+    return dict(last, changed=any(r["changed"] for r in done), modules=done)
+
+
+def run_module(m):
+    if m.params["modules"] is not None:
+        return run_modules(m)
+    return flow.run(m, AutomationModule(m))
+
+
 def main():
-    flow.main(ARGSPEC, AutomationModule, mutually_exclusive=[("source", "content_link")])
+    base.main(ARGSPEC, run_module, mutually_exclusive=[("source", "content_link"), ("name", "modules")],
+              required_one_of=[("name", "modules")])
 
 
 if __name__ == "__main__":

@@ -290,3 +290,17 @@ def test_combined_report_of_real_reports_matches_its_schema():
     broken = dict(combined, accounts=dict(combined["accounts"], bad={"status": "drift"}))
     with pytest.raises(jsonschema.ValidationError):  # every account's report is a full report
         validator.validate(broken)
+
+
+def test_entries_of_a_task_that_manages_several_objects_are_named_by_their_name():
+    # automation_module with modules: one result per module, each with its name (no loop item)
+    results = {"results": [
+        {"name": "PackageManagement", "changed": False, "diff": diff({"name": "PackageManagement"},
+                                                                     {"name": "PackageManagement"})},
+        {"name": "ExchangeOnlineManagement", "changed": True,
+         "diff": diff({}, {"name": "ExchangeOnlineManagement", "version": "3.7.2"})},
+        {"name": "PowerShellGet", "failed": True, "msg": "the import Failed"},
+    ]}
+    entries = audit.audit_entries(results, "module", declared=[{"name": "PackageManagement"}])
+    assert [(e["name"], e["status"]) for e in entries] == [
+        ("PackageManagement", "in_sync"), ("ExchangeOnlineManagement", "missing"), ("PowerShellGet", "error")]

@@ -236,3 +236,56 @@ def test_a_content_link_without_a_query_string_is_shown_as_it_is(monkeypatch, fa
     result = run(monkeypatch, name="Contoso.Tools", version="1.2.0", content_link={"uri": BLOB})
     assert result["module"]["content_uri"] == BLOB
     assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" not in str(result["module"])
+
+
+THREE = [{"name": "PackageManagement"}, {"name": "PowerShellGet"}, {"name": "ExchangeOnlineManagement"}]
+
+
+def run_many(monkeypatch, modules, check_mode=False, **args):
+    args.update(resource_group=RG, account=AA, modules=modules)
+    return run_module(monkeypatch, automation_module.main, args, check_mode=check_mode, diff=True)
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_modules_are_imported_in_one_task_in_order(monkeypatch, fake, check_mode):
+    result = run_many(monkeypatch, THREE, check_mode)
+    assert result["changed"] is True
+    assert [(r["name"], r["changed"]) for r in result["modules"]] == [(e["name"], True) for e in THREE]
+    assert result["modules"][2]["reason"] == "not imported"  # the first two are built-in global modules
+    if check_mode:
+        assert fake.writes == []
+        return
+    # one after the other, each waited for (Succeeded) before the next is written
+    assert [w[1].rsplit("/", 1)[1] for w in fake.writes] == [e["name"] for e in THREE]
+    assert [r["module"]["provisioning_state"] for r in result["modules"]] == ["Succeeded"] * 3
+    assert fake.sleeps == [1.0, 2.0] * 3
+    again = run_many(monkeypatch, THREE)
+    assert again["changed"] is False and len(fake.writes) == 3
+    assert [r["changed"] for r in again["modules"]] == [False] * 3
+
+
+def test_every_entry_is_checked_before_anything_is_written(monkeypatch, fake):
+    result = run_many(monkeypatch, THREE[:2] + [{"name": "ExchangeOnlineManagement", "version": "three"}])
+    assert result["failed"] is True and result["option"] == "version" and fake.writes == []
+    twice = run_many(monkeypatch, THREE + [{"name": "powershellget"}])
+    assert twice["failed"] is True and twice["option"] == "modules" and "powershellget" in twice["msg"]
+    both = run_module(monkeypatch, automation_module.main,
+                      {"resource_group": RG, "account": AA, "name": "X", "modules": THREE})
+    assert both["failed"] is True and "mutually exclusive" in both["msg"]
+    assert fake.writes == []
+
+
+def test_a_failed_import_stops_the_list_and_returns_what_was_done(monkeypatch, fake):
+    fake.failing.add("PowerShellGet")
+    result = run_many(monkeypatch, THREE)
+    assert result["failed"] is True
+    assert [r["name"] for r in result["modules"]] == ["PackageManagement"]
+    assert [w[1].rsplit("/", 1)[1] for w in fake.writes if w[0] == "PUT"][-1] == "PowerShellGet"
+    assert not any(w[1].endswith("/ExchangeOnlineManagement") for w in fake.writes)
+
+
+def test_an_entry_force_overrides_the_task_force(monkeypatch, fake):
+    run_many(monkeypatch, THREE)
+    result = run_many(monkeypatch, [{"name": "PackageManagement", "force": False}, {"name": "PowerShellGet"}],
+                      force=True)
+    assert [r["changed"] for r in result["modules"]] == [False, True]
