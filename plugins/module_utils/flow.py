@@ -292,8 +292,7 @@ class LinkSet(Resource):
         held = None
         if self.principal_id:
             held = self._list_if_known()
-            known = held is not None and (self.list_proves_principal or self._holds(held, self.declared_keys()))
-            if p["state"] == "present" and not known:
+            if p["state"] == "present" and not self._knows_principal(held):
                 wait_for_principal(self.graph, self.principal_id, p["principal_wait_timeout"])
                 held = self.list_all()
         self.held = held or []
@@ -308,8 +307,13 @@ class LinkSet(Resource):
                 return None
             raise
 
-    def _holds(self, held, keys):
-        return held is not None and set(keys) <= set(self.key(a) for a in held if self.in_scope(a))
+    def _knows_principal(self, held):
+        """Whether the list shows that Graph knows the principal: it answered, and either it is read under the
+        principal's path or it holds every declared link."""
+        if held is None:
+            return False
+        return self.list_proves_principal or set(self.declared_keys()) <= set(
+            self.key(a) for a in held if self.in_scope(a))
 
     def _confirm(self):
         keys, gone = self.expected

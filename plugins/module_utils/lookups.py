@@ -415,34 +415,33 @@ def list_role_definitions(graph):
     return graph.list(graph.directory_role_management().role_definitions, select=ROLE_DEFINITION_SELECT)
 
 
-def well_known_role_definitions(values):
-    """Role definitions (Graph shape) of ``values`` when each one names a built-in Entra role by its display name
-    (any case) or template id (wellknown.ENTRA_ROLES): a built-in role's definition has its template id as id, so
-    nothing needs to be read. None when any value is something else (a custom role, a typo, a malformed id):
-    then the tenant's definitions are read and resolve_directory_roles says what is wrong."""
-    by_name = dict((name.lower(), (name, tid)) for name, tid in wellknown.ENTRA_ROLES.items())
-    by_id = dict((tid, (name, tid)) for name, tid in wellknown.ENTRA_ROLES.items())
-    found = []
-    for value in values or []:
-        key = str(value).strip().lower()
-        known = by_name.get(key) or by_id.get(key)
-        if known is None:
-            return None
-        found.append(built_in_role_definition(*known))
-    return found
+# Built-in Entra roles by lower-cased display name and by template id: (display name, template id).
+_BUILT_IN_ROLES = dict((name.lower(), (name, tid)) for name, tid in wellknown.ENTRA_ROLES.items())
+_BUILT_IN_ROLES.update((tid, (name, tid)) for name, tid in wellknown.ENTRA_ROLES.items())
 
 
 def built_in_role_definition(name, template_id):
     return {"id": template_id, "templateId": template_id, "displayName": name, "isBuiltIn": True}
 
 
+def well_known_role_definitions(values):
+    """Role definitions (Graph shape) of ``values`` when each one names a built-in Entra role by its display name
+    (any case) or template id (wellknown.ENTRA_ROLES): a built-in role's definition has its template id as id, so
+    nothing needs to be read. None when any value is something else (a custom role, a typo, a malformed id):
+    then the tenant's definitions are read and resolve_directory_roles says what is wrong."""
+    found = []
+    for value in values or []:
+        known = _BUILT_IN_ROLES.get(str(value).strip().lower())
+        if known is None:
+            return None
+        found.append(built_in_role_definition(*known))
+    return found
+
+
 def well_known_role_definition(role_definition_id):
     """The definition of a built-in Entra role by its id, or None (a custom role: read it)."""
-    key = str(role_definition_id or "").lower()
-    for name, tid in wellknown.ENTRA_ROLES.items():
-        if tid == key:
-            return built_in_role_definition(name, tid)
-    return None
+    known = _BUILT_IN_ROLES.get(str(role_definition_id or "").lower())
+    return built_in_role_definition(*known) if known is not None else None
 
 
 def list_app_role_assignments(graph, principal_id, resource_id=None):
