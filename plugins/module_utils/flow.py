@@ -27,11 +27,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import arm, base
+from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError, error_from_exception
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import make_diff
 from ansible_collections.m365.exo_automation.plugins.module_utils.graph import GraphError
 from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
     PRINCIPAL_WAIT_TIMEOUT,
     confirm,
+    require_principal,
+    resolve_principal,
     retry_replication,
     wait_for_principal,
 )
@@ -160,11 +163,21 @@ class GroupResource(Resource):
         raise NotImplementedError
 
 
-def run(m, resource):
-    """Run the flow for ``resource`` (a :class:`Resource`) and return the module result."""
+def prepare(resource):
+    """The first half of the flow: ``(current, plan)`` from read, desired and plan; nothing is written."""
     current = resource.read()
     desired = resource.desired(current)
-    plan = resource.plan(current, desired)
+    return current, resource.plan(current, desired)
+
+
+def run(m, resource):
+    """Run the flow for ``resource`` (a :class:`Resource`) and return the module result."""
+    current, plan = prepare(resource)
+    return finish(m, resource, current, plan)
+
+
+def finish(m, resource, current, plan):
+    """The second half of the flow: apply the plan (not in check mode), read again, return the module result."""
     if plan.changed and not m.check_mode:
         resource.apply(plan)
         # a deleted object may still be listed while Azure removes it (wait: false): it is gone for the task
@@ -180,6 +193,65 @@ def run(m, resource):
         result["diff"] = make_diff(resource.diffable(before_facts), resource.diffable(after_facts),
                                    secret_keys=resource.secret_keys)
     result.update(resource.extra(plan, after))
+    return result
+
+
+class Entry:
+    """The task as one entry of a list option (``modules``, ``runbooks``) sees it: ``params`` are the task's
+    options with the entry's in their place; everything else is the task's module (one client, one sign-in)."""
+
+    def __init__(self, m, params):
+        self._m = m
+        self.params = params
+
+    def __getattr__(self, name):
+        return getattr(self._m, name)
+
+
+def entries(m, option, params_of):
+    """One :class:`Entry` per element of the list option ``option``, its params ``params_of(element)``. The list
+    must not be empty, and no name (``name``, in any case) may stand in it twice."""
+    items = m.params[option]
+    if not items:
+        raise ModuleError("option '%s' is empty: list at least one, or give name" % option, option=option)
+    names = [str(e["name"]).lower() for e in items]
+    twice = sorted(set(n for n in names if names.count(n) > 1))
+    if twice:
+        raise ModuleError("option '%s' names %s more than once" % (option, ", ".join(twice)), option=option)
+    return [Entry(m, params_of(e)) for e in items]
+
+
+def run_entries(m, option, resources):
+    """The flow for several objects of one kind in one task (the entries of the list option ``option``). Every
+    object is read and planned first, so an entry that is wrong or that Azure would refuse fails before anything
+    is written; then each plan is applied and its object read again, in the order listed.
+
+    Returns the last entry's result with ``changed`` (whether any entry changed), ``diff`` (a list: each entry's,
+    headed with its name, as Ansible shows several diffs) and ``option``: each entry's result with its ``name``.
+    A failure carries the results of the entries done before it under ``option`` and the name of the entry that
+    failed as ``name``."""
+    done, diffs, last = [], [], None
+
+    def step(resource, fn, *args):
+        try:
+            return fn(*args)
+        except Exception as exc:  # noqa: BLE001 - the entries done so far go with the error
+            err = error_from_exception(exc)
+            if err is None:
+                raise
+            err.result = dict(err.result or {}, name=resource.name, **{option: done})
+            raise err
+
+    planned = [(resource,) + step(resource, prepare, resource) for resource in resources]
+    for resource, current, plan in planned:
+        last = step(resource, finish, resource.m, resource, current, plan)
+        done.append(dict(last, name=resource.name))
+        if "diff" in last:
+            label = "%s %s" % (resource.result_key, resource.name)
+            diffs.append(dict(last["diff"], before_header=label, after_header=label))
+    result = dict(last, changed=any(r["changed"] for r in done), **{option: done})
+    if diffs:
+        result["diff"] = diffs
     return result
 
 
@@ -255,9 +327,10 @@ class LinkSet(Resource):
     define :meth:`key` (the lower-cased key of a Graph item: a role id), :meth:`declared_keys` (the keys the task
     declares, resolved and checked), :meth:`name` (the display name of a key),
     :meth:`list_all`, :meth:`in_scope`, :meth:`new_link` (the predicted Graph item of a link to create),
-    :meth:`create`, :meth:`delete`, :meth:`link_facts` and :meth:`privileged` (both for ``extra``). ``read()`` sets
-    ``self.graph`` and ``self.principal_id``, then returns :meth:`read_links`. The options ``exclusive``,
-    ``state`` and ``principal_wait_timeout`` are read."""
+    :meth:`create`, :meth:`delete`, :meth:`link_facts` and :meth:`privileged` (both for ``extra``), and may
+    define :meth:`read_targets` (what the links point to, read and checked before the principal is waited for)
+    and :meth:`named` (the links once read). :meth:`read` sets ``self.graph`` and ``self.principal_id``. The
+    options ``principal``, ``exclusive``, ``state`` and ``principal_wait_timeout`` are read."""
 
     result_key = "assignments"
     names_key = "names"
@@ -279,6 +352,25 @@ class LinkSet(Resource):
 
     def privileged(self, item):
         return False
+
+    def read(self):
+        """The links in scope. The principal option is resolved, then :meth:`read_targets` runs (so a role or
+        resource that does not exist fails before the principal is waited for), then the principal must be known
+        and its links are read (:meth:`read_links`). After apply() only the links are read again."""
+        if self.expected is not None:
+            return self.read_links()
+        principal = resolve_principal(self.m, self.params["principal"])
+        self.graph = self.m.graph()
+        self.read_targets()
+        self.principal_id = require_principal(self.m, principal)
+        return self.named(self.read_links())
+
+    def read_targets(self):
+        """What the links point to (a resource and its app roles, role definitions), before the principal."""
+
+    def named(self, links):
+        """``links`` once read, after anything the names of the principal's other links need."""
+        return links
 
     def read_links(self):
         """The links in scope: after apply() the confirmed ones, else those the principal holds. The principal's

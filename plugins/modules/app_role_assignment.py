@@ -202,9 +202,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     grant_app_role,
     list_app_role_assignments,
     missing_resource_error,
-    require_principal,
     resolve_app_roles,
-    resolve_principal,
     resolve_resource,
     revoke_app_role,
 )
@@ -287,16 +285,9 @@ class AppRoleAssignments(flow.LinkSet):
     def in_scope(self, item):
         return bool(self.resource_id) and str(item.get("resourceId", "")).lower() == self.resource_id.lower()
 
-    def read(self):
-        if self.expected is not None:
-            return self.read_links()
-        m, p = self.m, self.params
-        principal = resolve_principal(m, p["principal"])
-        self.graph = m.graph()
-        facts, resource_id, roles, self.creating = resource_roles(m, self.graph)
+    def read_targets(self):
+        facts, resource_id, roles, self.creating = resource_roles(self.m, self.graph)
         self._use_resource(facts, resource_id, roles)
-        self.principal_id = require_principal(m, principal)
-        return self.read_links()
 
     def _use_resource(self, facts, resource_id, roles):
         self.resource, self.resource_id, self.roles = facts, resource_id, roles

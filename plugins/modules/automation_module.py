@@ -38,8 +38,8 @@ options:
         to O(name) only.
       - Every entry is checked before anything is written. O(timeout) applies to each import, so the task may
         take up to O(timeout) for every entry.
-      - The task returns RV(modules), one result per entry; RV(module), RV(reason) and RV(diff) describe the
-        last entry.
+      - The task returns RV(modules), one result per entry; RV(module) and RV(reason) describe the last entry,
+        RV(diff) is a list, one diff per entry.
     type: list
     elements: dict
     suboptions:
@@ -248,7 +248,7 @@ module:
 modules:
   description: With O(modules), one result per entry, in the order listed. Each has C(name), C(changed),
     C(reason), C(module) and C(diff), as RV(module), RV(reason) and RV(diff) are for one module. When an entry
-    fails, the failed task returns those done before it.
+    fails, the failed task returns those done before it, and C(name), the module it failed on.
   returned: with O(modules)
   type: list
   elements: dict
@@ -264,15 +264,17 @@ reason:
   type: str
   sample: version 3.3.0 is imported, 3.4.0 wanted
 diff:
-  description: The module before and after.
+  description:
+    - The module before and after.
+    - With O(modules), a list of those, one per entry, each with C(before_header) and C(after_header) naming the
+      module.
   returned: always
-  type: dict
+  type: raw
   sample: {"before": {"name": "ExchangeOnlineManagement", "version": "3.3.0"}, "after": {"name": "ExchangeOnlineManagement", "version": "3.4.0"}}
 '''
 
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
 from ansible_collections.m365.exo_automation.plugins.module_utils import base, flow
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError, error_from_exception
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
 from ansible_collections.m365.exo_automation.plugins.module_utils.validation import resource_id
 
@@ -392,47 +394,21 @@ class AutomationModule(flow.Resource):
         return {"reason": plan.details["reason"]}
 
 
-class _Entry:
-    """The task as one entry of ``modules`` sees it: the task's options with the entry's; everything else is the
-    task's module."""
-
-    def __init__(self, m, entry):
-        self._m = m
-        self.params = dict(m.params, name=entry["name"], version=entry["version"], source=entry["source"],
-                           content_link=entry["content_link"],
-                           force=m.params["force"] if entry["force"] is None else entry["force"])
-
-    def __getattr__(self, name):
-        return getattr(self._m, name)
+def entry_params(m, entry):
+    """The task's options for one entry of ``modules``: its name, version and source; its force, else the
+    task's."""
+    return dict(m.params, name=entry["name"], version=entry["version"], source=entry["source"],
+                content_link=entry["content_link"],
+                force=m.params["force"] if entry["force"] is None else entry["force"])
 
 
 def run_modules(m):
-    """``modules``: every entry checked first (a name, version or source Azure would refuse is an error before
-    anything is written), then the flow for each in the order listed."""
-    entries = m.params["modules"]
-    names = [str(e["name"]).lower() for e in entries]
-    twice = sorted(set(n for n in names if names.count(n) > 1))
-    if twice:
-        raise ModuleError("option 'modules' names %s more than once" % ", ".join(twice), option="modules")
-    if not entries:
-        raise ModuleError("option 'modules' is empty: list at least one module, or give name", option="modules")
+    """``modules``: every entry read and checked first (a name, version or source Azure would refuse is an error
+    before anything is written), then each imported or removed in the order listed, waited for before the next."""
+    tasks = flow.entries(m, "modules", lambda e: entry_params(m, e))
     # every import may take the whole timeout: the task's deadline (ARM retries) covers them all
-    m.deadline = m.started + m.params["timeout"] * len(entries)
-    tasks = [AutomationModule(_Entry(m, e)) for e in entries]
-    done = []
-    for task in tasks:
-        try:
-            result = flow.run(task.m, task)
-        except Exception as exc:  # noqa: BLE001 - the entries done so far go with the error
-            err = error_from_exception(exc)
-            if err is None:
-                raise
-            err.result = dict(err.result or {}, modules=done)
-            raise err
-        done.append(dict(name=task.name, changed=result["changed"], reason=result["reason"],
-                         module=result["module"], diff=result["diff"]))
-        last = result
-    return dict(last, changed=any(r["changed"] for r in done), modules=done)
+    m.deadline = m.started + m.params["timeout"] * len(tasks)
+    return flow.run_entries(m, "modules", [AutomationModule(t) for t in tasks])
 
 
 def run_module(m):

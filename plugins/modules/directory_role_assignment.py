@@ -162,9 +162,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import
     list_directory_role_assignments,
     list_role_definitions,
     remove_directory_role_assignment,
-    require_principal,
     resolve_directory_roles,
-    resolve_principal,
     well_known_role_definition,
     well_known_role_definitions,
 )
@@ -197,6 +195,7 @@ class DirectoryRoleAssignments(flow.LinkSet):
         self.by_id = {}
         self.definitions = []
         self.wanted = []
+        self.known = None
 
     def key(self, item):
         return str(item.get("roleDefinitionId")).lower()
@@ -213,20 +212,15 @@ class DirectoryRoleAssignments(flow.LinkSet):
     def in_scope(self, item):
         return (item.get("directoryScopeId") or "/") == self.scope
 
-    def read(self):
-        if self.expected is not None:
-            return self.read_links()
-        m, p = self.m, self.params
-        principal = resolve_principal(m, p["principal"])
-        self.graph = m.graph()
+    def read_targets(self):
         # built-in roles named by name or template id need no read of the tenant's definitions
-        known = well_known_role_definitions(p["roles"])
-        self._definitions(known)
+        self.known = well_known_role_definitions(self.params["roles"])
+        self._definitions(self.known)
         # unknown or malformed roles fail before the principal is waited for
-        self.wanted = resolve_directory_roles(p["roles"], self.definitions)
-        self.principal_id = require_principal(m, principal)
-        links = self.read_links()
-        if known is not None:  # the names of the other roles the principal holds
+        self.wanted = resolve_directory_roles(self.params["roles"], self.definitions)
+
+    def named(self, links):
+        if self.known is not None:  # the names of the other roles the principal holds
             for key in set(self.key(a) for a in self.held) - set(self.by_id):
                 definition = well_known_role_definition(key)
                 if definition is None:  # a custom role: read the tenant's definitions once

@@ -22,9 +22,82 @@ description:
   - The content is checked for the pitfalls of Exchange Online runbooks (O(lint)).
 options:
   name:
-    description: Name of the runbook (letters, digits, hyphens and underscores, starting with a letter).
+    description:
+      - Name of the runbook (letters, digits, hyphens and underscores, starting with a letter).
+      - One of O(name) and O(runbooks) is required.
     type: str
-    required: true
+  runbooks:
+    description:
+      - Several runbooks in one task, instead of O(name) (one module process, one client, one sign-in).
+      - Each entry takes C(name) (required) and any of the options below; an option the entry leaves out is the
+        task's. When an entry gives one of C(content), C(src) and C(template), the task's three do not apply to
+        it. C(tags) replace the task's O(tags), they are not merged.
+      - Every entry is read and checked first (its name, type, content and lint), so an entry that is wrong fails
+        the task before anything is written; then each is written and published in the order listed. O(timeout)
+        applies to each entry.
+      - The task returns RV(runbooks), one result per entry. RV(runbook), RV(content_changed), RV(published),
+        RV(lint) and RV(lint_findings) describe the last entry; RV(diff) is a list, one diff per entry.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Name of the runbook.
+        type: str
+        required: true
+      type:
+        description: As O(type).
+        type: str
+      content:
+        description: As O(content).
+        type: str
+      src:
+        description: As O(src).
+        type: path
+      allow_empty_content:
+        description: As O(allow_empty_content).
+        type: bool
+      template:
+        description: As O(template).
+        type: str
+        choices: [exchange_online]
+      organization:
+        description: As O(organization).
+        type: str
+      managed_identity_client_id:
+        description: As O(managed_identity_client_id).
+        type: str
+      description:
+        description: As O(description).
+        type: str
+      log_progress:
+        description: As O(log_progress).
+        type: bool
+      log_verbose:
+        description: As O(log_verbose).
+        type: bool
+      publish:
+        description: As O(publish).
+        type: bool
+      test_before_publish:
+        description: As O(test_before_publish).
+        type: bool
+      test_parameters:
+        description: As O(test_parameters).
+        type: dict
+      tags:
+        description: As O(tags).
+        type: dict
+      purge_tags:
+        description: As O(purge_tags).
+        type: bool
+      lint:
+        description: As O(lint).
+        type: str
+        choices: [error, warn, "off"]
+      state:
+        description: As O(state).
+        type: str
+        choices: [present, absent]
   type:
     description:
       - Where the runbook runs. V(PowerShell) is the PowerShell 5.1 runtime (its modules are managed with
@@ -177,6 +250,19 @@ EXAMPLES = r'''
     content: "{{ lookup('ansible.builtin.file', 'Enable-ArchiveMailbox.ps1') }}"
     publish: false
 
+- name: Two runbooks in one task (one module process); each entry may override the task's options
+  m365.exo_automation.runbook:
+    resource_group: rg-exo-automation
+    account: aa-exo-automation
+    organization: contoso.onmicrosoft.com
+    runbooks:
+      - name: Test-ExchangeOnlineConnection
+        template: exchange_online
+      - name: Enable-ArchiveMailbox
+        type: exo-powershell-74
+        src: files/Enable-ArchiveMailbox.ps1
+        lint: error
+
 - name: Delete a runbook
   m365.exo_automation.runbook:
     resource_group: rg-exo-automation
@@ -324,10 +410,31 @@ test_job:
       sample: []
   sample: {"status": "Completed", "exception": null, "output": ["contoso.onmicrosoft.com"], "warnings": [], "errors": []}
 diff:
-  description: The runbook before and after, the content as a list of lines.
+  description:
+    - The runbook before and after, the content as a list of lines.
+    - With O(runbooks), a list of those, one per entry, each with C(before_header) and C(after_header) naming
+      the runbook.
   returned: always
-  type: dict
+  type: raw
   sample: {"before": {}, "after": {"name": "Test-ExchangeOnlineConnection", "content": ["param()", "..."]}}
+runbooks:
+  description:
+    - With O(runbooks), one result per entry, in the order listed. Each has C(name), C(changed), C(runbook),
+      C(content_changed), C(published), C(lint), C(lint_findings) and C(diff) (and C(test_job) when one ran), as
+      the return values of the same names are for one runbook.
+    - When an entry fails, the failed task returns those done before it, and C(name), the runbook it failed on.
+  returned: with O(runbooks)
+  type: list
+  elements: dict
+  sample:
+    - name: Test-ExchangeOnlineConnection
+      changed: false
+      runbook: {"name": "Test-ExchangeOnlineConnection", "state": "Published", "type": "PowerShell"}
+      content_changed: false
+      published: false
+      lint: []
+      lint_findings: []
+      diff: {"before": {"name": "Test-ExchangeOnlineConnection"}, "after": {"name": "Test-ExchangeOnlineConnection"}}
 '''
 
 import os
@@ -336,7 +443,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
 from ansible_collections.m365.exo_automation.plugins.module_utils import automation as au
-from ansible_collections.m365.exo_automation.plugins.module_utils import flow
+from ansible_collections.m365.exo_automation.plugins.module_utils import base, flow
 from ansible_collections.m365.exo_automation.plugins.module_utils import runbook_lint as rl
 from ansible_collections.m365.exo_automation.plugins.module_utils.diff import tags_update
 from ansible_collections.m365.exo_automation.plugins.module_utils.resources import ACCOUNT_TYPE
@@ -348,7 +455,7 @@ from ansible_collections.m365.exo_automation.plugins.module_utils.validation imp
 
 ARGSPEC = au.account_argspec()
 ARGSPEC.update(
-    name=dict(type="str", required=True),
+    name=dict(type="str"),
     type=dict(type="str", default="PowerShell"),
     content=dict(type="str"),
     src=dict(type="path"),
@@ -369,6 +476,24 @@ ARGSPEC.update(
     wait=dict(type="bool", default=True),
     timeout=dict(type="int", default=600),
 )
+
+# the options an entry of runbooks may give (the others are the task's only)
+ENTRY_OPTIONS = ("type", "content", "src", "allow_empty_content", "template", "organization",
+                 "managed_identity_client_id", "description", "log_progress", "log_verbose", "publish",
+                 "test_before_publish", "test_parameters", "tags", "purge_tags", "lint", "state")
+SOURCES = ("content", "src", "template")
+
+
+def entry_spec():
+    """The suboptions of ``runbooks``: ``name`` and the options of ENTRY_OPTIONS without their defaults (an
+    option an entry leaves out is the task's)."""
+    spec = {"name": dict(type="str", required=True)}
+    for option in ENTRY_OPTIONS:
+        spec[option] = dict((k, v) for k, v in ARGSPEC[option].items() if k not in ("default", "fallback"))
+    return spec
+
+
+ARGSPEC.update(runbooks=dict(type="list", elements="dict", options=entry_spec()))
 
 STREAMS = ("output", "warning", "error")
 
@@ -653,8 +778,32 @@ class Runbook(flow.Resource):
         return out
 
 
+def entry_params(m, entry):
+    """The task's options for one entry of ``runbooks``: the task's, with those the entry gives in their place
+    (its content, src or template replaces all three of the task's)."""
+    given = [k for k in SOURCES if entry.get(k) is not None]
+    if len(given) > 1:
+        raise ModuleError("option 'runbooks': the entry of runbook %s gives %s; give only one of content, src and "
+                          "template" % (entry["name"], " and ".join(given)), option="runbooks")
+    params = dict(m.params, name=entry["name"])
+    if given:
+        params.update((k, entry.get(k)) for k in SOURCES)
+    params.update((k, v) for k, v in entry.items() if v is not None and k not in SOURCES)
+    return params
+
+
+def run_module(m):
+    if m.params["runbooks"] is None:
+        return flow.run(m, Runbook(m))
+    tasks = flow.entries(m, "runbooks", lambda e: entry_params(m, e))
+    # every entry may take the whole timeout (saving, a test job, publishing): the task's deadline covers them all
+    m.deadline = m.started + m.params["timeout"] * len(tasks)
+    return flow.run_entries(m, "runbooks", [Runbook(t) for t in tasks])
+
+
 def main():
-    flow.main(ARGSPEC, Runbook, mutually_exclusive=[("content", "src", "template")])
+    base.main(ARGSPEC, run_module, mutually_exclusive=[("content", "src", "template"), ("name", "runbooks")],
+              required_one_of=[("name", "runbooks")])
 
 
 if __name__ == "__main__":

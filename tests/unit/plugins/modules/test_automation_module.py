@@ -252,6 +252,9 @@ def test_modules_are_imported_in_one_task_in_order(monkeypatch, fake, check_mode
     assert result["changed"] is True
     assert [(r["name"], r["changed"]) for r in result["modules"]] == [(e["name"], True) for e in THREE]
     assert result["modules"][2]["reason"] == "not imported"  # the first two are built-in global modules
+    # --diff shows one diff per module, each headed with its name
+    assert [d["before_header"] for d in result["diff"]] == ["module %s" % e["name"] for e in THREE]
+    assert result["diff"][2]["after"]["name"] == "ExchangeOnlineManagement"
     if check_mode:
         assert fake.writes == []
         return
@@ -280,6 +283,7 @@ def test_a_failed_import_stops_the_list_and_returns_what_was_done(monkeypatch, f
     result = run_many(monkeypatch, THREE)
     assert result["failed"] is True
     assert [r["name"] for r in result["modules"]] == ["PackageManagement"]
+    assert result["name"] == "PowerShellGet"  # the module the task failed on
     assert [w[1].rsplit("/", 1)[1] for w in fake.writes if w[0] == "PUT"][-1] == "PowerShellGet"
     assert not any(w[1].endswith("/ExchangeOnlineManagement") for w in fake.writes)
 

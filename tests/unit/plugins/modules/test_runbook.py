@@ -9,7 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.m365.exo_automation.plugins.modules import runbook, runbook_info
-from ansible_collections.m365.exo_automation.tests.unit.automation_fake import FakeAutomation
+from ansible_collections.m365.exo_automation.tests.unit.automation_fake import FakeAutomation, HttpResponseError
 from ansible_collections.m365.exo_automation.tests.unit.azure_fake import account_id
 from ansible_collections.m365.exo_automation.tests.unit.utils import run_module
 
@@ -402,3 +402,85 @@ def test_an_empty_script_is_saved_when_allowed(monkeypatch, fake):
     fake.add_runbook(RG, AA, NAME, HELLO)
     result = run(monkeypatch, content="", allow_empty_content=True)
     assert result["changed"] is True and result["content_changed"] is True
+
+
+def run_many(monkeypatch, runbooks, check_mode=False, **args):
+    args.update(resource_group=RG, account=AA, runbooks=runbooks)
+    return run_module(monkeypatch, runbook.main, args, check_mode=check_mode, diff=True)
+
+
+TWO = [{"name": "First-Runbook", "content": HELLO}, {"name": "Second-Runbook", "template": "exchange_online"}]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_several_runbooks_in_one_task_with_the_task_options_as_defaults(monkeypatch, fake, check_mode):
+    result = run_many(monkeypatch, TWO, check_mode, organization="contoso.onmicrosoft.com", tags={"team": "m"},
+                      description="managed")
+    assert result["changed"] is True
+    assert [(r["name"], r["changed"], r["published"]) for r in result["runbooks"]] == [
+        ("First-Runbook", True, True), ("Second-Runbook", True, True)]
+    assert [r["runbook"]["tags"] for r in result["runbooks"]] == [{"team": "m"}] * 2
+    assert result["runbooks"][1]["runbook"]["description"] == "managed"
+    # --diff shows one diff per runbook, headed with its name; the last entry is also the task's result
+    assert [d["after_header"] for d in result["diff"]] == ["runbook First-Runbook", "runbook Second-Runbook"]
+    assert result["diff"][0]["after"]["content"] == ["Write-Output 'hello'"]
+    assert result["runbook"]["name"] == "Second-Runbook"
+    if check_mode:
+        assert fake.writes == []
+        return
+    published = fake.runbooks[(account_id(RG, AA).lower(), "second-runbook")]["published"]
+    assert "-Organization contoso.onmicrosoft.com" in published
+    assert methods(fake) == [("PUT", "First-Runbook"), ("PUT", "First-Runbook/draft/content"),
+                             ("POST", "First-Runbook/publish"), ("PUT", "Second-Runbook"),
+                             ("PUT", "Second-Runbook/draft/content"), ("POST", "Second-Runbook/publish")]
+    again = run_many(monkeypatch, TWO, organization="contoso.onmicrosoft.com", tags={"team": "m"},
+                     description="managed")
+    assert again["changed"] is False and [r["changed"] for r in again["runbooks"]] == [False, False]
+    assert len(fake.writes) == 6
+
+
+def test_an_entry_overrides_the_task_options(monkeypatch, fake):
+    fake.add_runbook(RG, AA, "First-Runbook", HELLO)
+    result = run_many(monkeypatch, [{"name": "First-Runbook", "tags": {"x": "y"}, "publish": False},
+                                    {"name": "Second-Runbook", "content": HELLO, "state": "absent"}],
+                      content="Write-Output 'task'\n", tags={"team": "m"})
+    first, second = result["runbooks"]
+    assert first["runbook"]["tags"] == {"x": "y"}  # the entry's tags, not merged with the task's
+    assert first["published"] is False  # publish=false: the task's content is saved as a draft only
+    assert second["changed"] is False and second["runbook"] == {}  # absent, and it did not exist
+
+
+def test_an_entry_that_is_wrong_fails_before_anything_is_written(monkeypatch, fake):
+    # the second entry's lint error is found before the first entry is written
+    result = run_many(monkeypatch, [TWO[0], {"name": "Bad-Runbook", "content": BAD, "lint": "error"}])
+    assert result["failed"] is True and result["option"] == "lint" and "Bad-Runbook" in result["msg"]
+    assert fake.writes == []
+    assert result["runbooks"] == [] and result["name"] == "Bad-Runbook"  # the entry that failed
+    sources = run_many(monkeypatch, [{"name": "X-Runbook", "content": HELLO, "template": "exchange_online"}])
+    assert sources["failed"] is True and sources["option"] == "runbooks" and "only one of" in sources["msg"]
+    twice = run_many(monkeypatch, TWO + [{"name": "first-runbook", "content": HELLO}])
+    assert twice["failed"] is True and twice["option"] == "runbooks" and "first-runbook" in twice["msg"]
+    empty = run_many(monkeypatch, [])
+    assert empty["failed"] is True and empty["option"] == "runbooks"
+    both = run_module(monkeypatch, runbook.main, {"resource_group": RG, "account": AA, "name": NAME,
+                                                  "runbooks": TWO})
+    assert both["failed"] is True and "mutually exclusive" in both["msg"]
+    neither = run_module(monkeypatch, runbook.main, {"resource_group": RG, "account": AA, "content": HELLO})
+    assert neither["failed"] is True and "name" in neither["msg"] and "runbooks" in neither["msg"]
+    assert fake.writes == []
+
+
+def test_a_failed_entry_returns_the_runbooks_done_before_it(monkeypatch, fake):
+    runbooks = fake.automation.runbook
+    real = runbooks.begin_publish
+
+    def publish(rg, account, name):
+        if name == "Second-Runbook":
+            raise HttpResponseError("Conflict: runbook Second-Runbook is being edited")
+        return real(rg, account, name)
+
+    monkeypatch.setattr(runbooks, "begin_publish", publish)
+    result = run_many(monkeypatch, TWO, organization="contoso.onmicrosoft.com")
+    assert result["failed"] is True
+    assert [r["name"] for r in result["runbooks"]] == ["First-Runbook"]
+    assert result["name"] == "Second-Runbook" and "being edited" in result["msg"]
