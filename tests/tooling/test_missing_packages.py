@@ -99,7 +99,14 @@ def test_module_docs_list_the_packages_they_import():
                                      env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)).stdout)
     for name in names:
         requirements = " ".join(docs[name]["doc"].get("requirements") or [])
-        source = (ROOT / "plugins" / "modules" / (name.split(".")[-1] + ".py")).read_text()
+        short = name.split(".")[-1]
+        source = (ROOT / "plugins" / "modules" / (short + ".py")).read_text()
+        if "def main(" not in source:
+            # the documentation of an action that runs on the controller alone (audit_report): no module process,
+            # nothing of Azure imported
+            assert (ROOT / "plugins" / "action" / (short + ".py")).exists(), name
+            assert "azure" not in (ROOT / "plugins" / "action" / (short + ".py")).read_text(), name
+            continue
         for marker, package in (("automation_client", "azure-mgmt-automation"), ("msi_client", "azure-mgmt-msi"),
                                 ("resource_client", "azure-mgmt-resource"), ("graph()", "msgraph-sdk")):
             if marker in source:
