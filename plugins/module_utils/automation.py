@@ -87,7 +87,16 @@ def check_account_options(params, kind=None, option="name"):
 
 def get_account(m, client, resource_group, account):
     """The Automation account (REST dict). A missing account fails, except in check mode, where an earlier
-    task of the same run may be about to create it: then None is returned after a warning."""
+    task of the same run may be about to create it: then None is returned after a warning. Read once per module
+    run (``m.accounts``), however many entries of the task need it."""
+    key = (str(resource_group).lower(), str(account).lower())
+    if key in m.accounts:
+        return m.accounts[key]
+    found = m.accounts[key] = _read_account(m, client, resource_group, account)
+    return found
+
+
+def _read_account(m, client, resource_group, account):
     found = to_dict(get_or_none(client.automation_account.get, resource_group, account))
     if found is None:
         if m.check_mode:

@@ -139,6 +139,9 @@ class ExoModule:
         self._clients = {}
         self._closers = []
         self._words = set()
+        # Automation accounts read by automation.get_account, by (group, name): a task that manages several objects
+        # of one account (modules, runbooks) reads it once
+        self.accounts = {}
         # one deadline for the whole task: every ARM request, retry and Retry-After stays within it
         self.started = time.time()
         self.deadline = self.started + (self.params.get("timeout") or DEFAULT_TIMEOUT)

@@ -484,3 +484,25 @@ def test_a_failed_entry_returns_the_runbooks_done_before_it(monkeypatch, fake):
     assert result["failed"] is True
     assert [r["name"] for r in result["runbooks"]] == ["First-Runbook"]
     assert result["name"] == "Second-Runbook" and "being edited" in result["msg"]
+
+
+def test_the_account_is_read_once_for_every_new_runbook_of_the_task(monkeypatch, fake):
+    accounts = fake.automation.automation_account
+    real, reads = accounts.get, []
+
+    def get(rg, name):
+        reads.append(name)
+        return real(rg, name)
+
+    monkeypatch.setattr(accounts, "get", get)
+    result = run_many(monkeypatch, TWO, organization="contoso.onmicrosoft.com")
+    assert [r["changed"] for r in result["runbooks"]] == [True, True]
+    assert reads == [AA]
+
+
+def test_check_mode_warns_once_about_a_missing_account(monkeypatch, fake):
+    result = run_module(monkeypatch, runbook.main, {"resource_group": RG, "account": "aa-not-yet-created",
+                                                    "runbooks": TWO, "organization": "contoso.onmicrosoft.com"},
+                        check_mode=True, diff=True)
+    assert result["changed"] is True and fake.writes == []
+    assert len([w for w in result["warnings"] if "does not exist" in w]) == 1
