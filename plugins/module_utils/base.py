@@ -142,6 +142,9 @@ class ExoModule:
         # Automation accounts read by automation.get_account, by (group, name): a task that manages several objects
         # of one account (modules, runbooks) reads it once
         self.accounts = {}
+        # principal object ids Graph has shown it knows (flow.LinkSet): a task that grants several kinds of roles
+        # waits for a new identity once
+        self.known_principals = set()
         # one deadline for the whole task: every ARM request, retry and Retry-After stays within it
         self.started = time.time()
         self.deadline = self.started + (self.params.get("timeout") or DEFAULT_TIMEOUT)

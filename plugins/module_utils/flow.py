@@ -208,29 +208,30 @@ class Entry:
         return getattr(self._m, name)
 
 
-def entries(m, option, params_of):
+def entries(m, option, params_of, key="name"):
     """One :class:`Entry` per element of the list option ``option``, its params ``params_of(element)``. The list
-    must not be empty, and no name (``name``, in any case) may stand in it twice."""
+    must not be empty, and no name (the element's ``key``, in any case) may stand in it twice."""
     items = m.params[option]
     if not items:
-        raise ModuleError("option '%s' is empty: list at least one, or give name" % option, option=option)
-    names = [str(e["name"]).lower() for e in items]
+        raise ModuleError("option '%s' is empty: list at least one, or give %s" % (option, key), option=option)
+    names = [str(e[key]).lower() for e in items]
     twice = sorted(set(n for n in names if names.count(n) > 1))
     if twice:
         raise ModuleError("option '%s' names %s more than once" % (option, ", ".join(twice)), option=option)
     return [Entry(m, params_of(e)) for e in items]
 
 
-def run_entries(m, option, resources):
+def run_entries(m, option, resources, name_of=None):
     """The flow for several objects of one kind in one task (the entries of the list option ``option``). Every
     object is read and planned first, so an entry that is wrong or that Azure would refuse fails before anything
     is written; then each plan is applied and its object read again, in the order listed.
 
     Returns the last entry's result with ``changed`` (whether any entry changed), ``diff`` (a list: each entry's,
-    headed with its name, as Ansible shows several diffs) and ``option``: each entry's result with its ``name``.
-    A failure carries the results of the entries done before it under ``option`` and the name of the entry that
-    failed as ``name``."""
+    headed with its ``entry_label`` or its name, as Ansible shows several diffs) and ``option``: each entry's
+    result with its ``name``. A failure carries the results of the entries done before it under ``option`` and the name of the entry that
+    failed as ``name``. An entry's name is ``name_of(resource)``, by default its ``name``."""
     done, diffs, last = [], [], None
+    name_of = name_of or (lambda resource: resource.name)
 
     def step(resource, fn, *args):
         try:
@@ -239,15 +240,15 @@ def run_entries(m, option, resources):
             err = error_from_exception(exc)
             if err is None:
                 raise
-            err.result = dict(err.result or {}, name=resource.name, **{option: done})
+            err.result = dict(err.result or {}, name=name_of(resource), **{option: done})
             raise err
 
     planned = [(resource,) + step(resource, prepare, resource) for resource in resources]
     for resource, current, plan in planned:
         last = step(resource, finish, resource.m, resource, current, plan)
-        done.append(dict(last, name=resource.name))
+        done.append(dict(last, name=name_of(resource)))
         if "diff" in last:
-            label = "%s %s" % (resource.result_key, resource.name)
+            label = getattr(resource, "entry_label", None) or "%s %s" % (resource.result_key, name_of(resource))
             diffs.append(dict(last["diff"], before_header=label, after_header=label))
     result = dict(last, changed=any(r["changed"] for r in done), **{option: done})
     if diffs:
@@ -384,8 +385,12 @@ class LinkSet(Resource):
         held = None
         if self.principal_id:
             held = self._list_if_known()
-            if p["state"] == "present" and not self._knows_principal(held):
+            known = self.m.known_principals  # shown known by an earlier list of the task (principal_access)
+            if self._knows_principal(held):
+                known.add(self.principal_id)
+            elif p["state"] == "present" and self.principal_id not in known:
                 wait_for_principal(self.graph, self.principal_id, p["principal_wait_timeout"])
+                known.add(self.principal_id)
                 held = self.list_all()
         self.held = held or []
         return [a for a in self.held if self.in_scope(a)]

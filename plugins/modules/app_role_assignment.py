@@ -75,10 +75,11 @@ notes:
   - In check mode nothing is written. When the managed identity named by O(principal) does not exist yet (for
     example because an earlier task that creates it also ran in check mode), the grants are reported as changes
     with a warning.
-  - The role C(m365.exo_automation.managed_identity_access) waits for the principal, grants the app roles (with
-    O(create_resource=true), creating the resource service principal where it is missing) and assigns the Entra
-    roles, in that order.
+  - M(m365.exo_automation.principal_access) grants app roles and assigns Entra roles to one principal in one task
+    (one module process, every grant checked before the first write); the role
+    C(m365.exo_automation.managed_identity_access) uses it.
 seealso:
+  - module: m365.exo_automation.principal_access
   - module: m365.exo_automation.app_role_assignment_info
   - module: m365.exo_automation.service_principal
   - module: m365.exo_automation.directory_role_assignment
@@ -192,178 +193,13 @@ extra:
       removed: false
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
-    app_role_assignment_facts,
-    confirm,
-    create_service_principal_of,
-    find_service_principal_by_app_id,
-    get_service_principal,
-    grant_app_role,
-    list_app_role_assignments,
-    missing_resource_error,
-    resolve_app_roles,
-    resolve_resource,
-    revoke_app_role,
-)
-from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow, grants
 
-ARGSPEC = flow.link_argspec(
-    resource=dict(type="str", required=True),
-    app_roles=dict(type="list", elements="str", default=[]),
-    create_resource=dict(type="bool", default=False),
-)
-
-
-def resource_facts(sp):
-    return {"id": sp.get("id"), "app_id": sp.get("appId"), "display_name": sp.get("displayName")}
-
-
-def resource_roles(m, graph):
-    """``(resource facts, resource sp id or None, app roles in Graph shape, app id to create or None)``. A
-    missing resource is created with create_resource (state=present), and accepted in check mode (an earlier
-    task of the same run may create it); its app roles are the well-known ones, or the declared values as they
-    are until it exists."""
-    p = m.params
-    value = p["resource"]
-    sp, app_id = resolve_resource(graph, value)
-    if sp is not None:
-        return resource_facts(sp), sp["id"], sp.get("appRoles") or [], None
-    create = app_id if app_id and p["create_resource"] and p["state"] == "present" else None
-    if not app_id or not (create or m.check_mode):
-        raise missing_resource_error(value, app_id)
-    if not create:
-        m.warn("option 'resource': the tenant has no service principal for '%s' (appId %s) yet; in check mode the "
-               "grants are predicted as changes." % (value, app_id))
-    facts = {"id": None, "app_id": app_id, "display_name": wellknown.FIRST_PARTY_APPS.get(app_id)}
-    return facts, None, known_app_roles(app_id, p["app_roles"]), create
-
-
-def known_app_roles(app_id, declared):
-    """The app roles of ``app_id`` in Graph shape where they are well known, else the declared values as roles."""
-    known = wellknown.KNOWN_APP_ROLES.get(app_id)
-    if known is None:
-        return [{"id": v, "value": v} for v in declared]
-    return [{"id": rid, "value": val, "allowedMemberTypes": ["Application"], "isEnabled": True}
-            for val, rid in known.items()]
-
-
-class AppRoleAssignments(flow.LinkSet):
-    """The app role assignments of the principal on the resource (a list of Graph JSON objects); ``held`` has
-    those on every resource."""
-
-    names_key = "app_roles"
-    fact_key = "app_role_id"
-    what = "app roles"
-    verb = "granting"
-    list_proves_principal = True  # /servicePrincipals/{id}/appRoleAssignments is 404 for an unknown principal
-
-    def __init__(self, m):
-        super(AppRoleAssignments, self).__init__(m)
-        p = self.params
-        if p["state"] == "present" and not p["app_roles"]:
-            raise ModuleError("option 'app_roles' needs at least one app role with state=present",
-                              option="app_roles")
-        self.resource = None
-        self.resource_id = None
-        self.roles = []
-        self.values = {}
-        self.creating = None  # the app id of a resource service principal the task creates
-        self.created = True  # False when it was created meanwhile by someone else
-        self.other_resources = {}  # lower-cased resource id -> (display name, {lower-cased role id: value})
-
-    def key(self, item):
-        return str(item.get("appRoleId")).lower()
-
-    def name(self, key):
-        return self.values.get(key) or key
-
-    def list_all(self):
-        # one call for every resource: the grants on other resources are reported as extra
-        return list_app_role_assignments(self.graph, self.principal_id)
-
-    def in_scope(self, item):
-        return bool(self.resource_id) and str(item.get("resourceId", "")).lower() == self.resource_id.lower()
-
-    def read_targets(self):
-        facts, resource_id, roles, self.creating = resource_roles(self.m, self.graph)
-        self._use_resource(facts, resource_id, roles)
-
-    def _use_resource(self, facts, resource_id, roles):
-        self.resource, self.resource_id, self.roles = facts, resource_id, roles
-        self.values = dict((str(r.get("id")).lower(), r.get("value")) for r in self.roles)
-
-    def plan(self, current, desired):
-        plan = super(AppRoleAssignments, self).plan(current, desired)
-        if self.creating:  # the resource is created first, whatever else there is to do
-            plan.action = plan.action or flow.UPDATE
-            plan.details["create_resource"] = self.creating
-        return plan
-
-    def apply(self, plan):
-        app_id = plan.details.get("create_resource")
-        if app_id:
-            self.created = create_service_principal_of(self.graph, app_id, option="resource")
-            sp = confirm(lambda: find_service_principal_by_app_id(self.graph, app_id), lambda s: s is not None,
-                         "creating the service principal of appId %s" % app_id)
-            self._use_resource(resource_facts(sp), sp["id"], sp.get("appRoles") or [])
-            # the roles are those of the new service principal (checked here for an application that is not well
-            # known); it holds no grants yet
-            plan.details["lists"] = flow.ListPlan(list(dict.fromkeys(self.declared_keys())), [], [])
-        super(AppRoleAssignments, self).apply(plan)
-
-    def declared_keys(self):
-        p = self.params
-        wanted = resolve_app_roles(p["app_roles"], self.roles,
-                                   resource_name=self.resource.get("display_name") or p["resource"])
-        return [str(r["id"]).lower() for r in wanted]
-
-    def desired(self, current):
-        p = self.params
-        ids = self.declared_keys()
-        if p["state"] == "absent" and not ids:  # an empty list removes every app role on the resource
-            ids = [self.key(a) for a in current]
-        return ids
-
-    def new_link(self, key):
-        return {"id": None, "appRoleId": key, "principalId": self.principal_id, "resourceId": self.resource_id,
-                "resourceDisplayName": self.resource.get("display_name")}
-
-    def create(self, key):
-        return grant_app_role(self.graph, self.principal_id, self.resource_id, key)
-
-    def delete(self, item):
-        return revoke_app_role(self.graph, self.principal_id, item["id"])
-
-    def _resource_of(self, item):
-        """``(display name, role values)`` of the resource of a grant; other resources are read once each."""
-        rid = str(item.get("resourceId") or "").lower()
-        if self.in_scope(item):
-            return self.resource.get("display_name"), self.values
-        if rid not in self.other_resources:
-            sp = get_service_principal(self.graph, rid, select="id,displayName,appRoles") or {}
-            self.other_resources[rid] = (
-                sp.get("displayName") or item.get("resourceDisplayName"),
-                dict((str(r.get("id")).lower(), r.get("value")) for r in sp.get("appRoles") or []))
-        return self.other_resources[rid]
-
-    def link_facts(self, item):
-        name, values = self._resource_of(item)
-        return {"role_id": item.get("appRoleId"), "role_name": values.get(self.key(item)),
-                "resource_id": item.get("resourceId"), "resource_name": name}
-
-    def privileged(self, item):
-        return wellknown.broad_app_role(self._resource_of(item)[1].get(self.key(item)))
-
-    def facts(self, obj):
-        return [app_role_assignment_facts(a, self.values) for a in obj or []]
-
-    def more_results(self, after):
-        return {"resource": self.resource, "resource_created": bool(self.creating) and self.created}
+ARGSPEC = flow.link_argspec(**grants.APP_ROLE_OPTIONS)
 
 
 def main():
-    flow.main(ARGSPEC, AppRoleAssignments)
+    flow.main(ARGSPEC, grants.AppRoleAssignments)
 
 
 if __name__ == "__main__":

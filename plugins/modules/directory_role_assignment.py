@@ -56,9 +56,11 @@ notes:
     C(DELETE /roleManagement/directory/roleAssignments/{id}).
   - In check mode nothing is written; when the managed identity does not exist yet the assignments are reported
     as changes with a warning.
-  - The role C(m365.exo_automation.managed_identity_access) ensures the resource service principal, waits for
-    the principal, grants the app roles and assigns the Entra roles, in that order.
+  - M(m365.exo_automation.principal_access) grants app roles and assigns Entra roles to one principal in one task
+    (one module process, every grant checked before the first write); the role
+    C(m365.exo_automation.managed_identity_access) uses it.
 seealso:
+  - module: m365.exo_automation.principal_access
   - module: m365.exo_automation.directory_role_assignment_info
   - module: m365.exo_automation.app_role_assignment
 author:
@@ -154,133 +156,13 @@ extra:
       removed: false
 '''
 
-from ansible_collections.m365.exo_automation.plugins.module_utils.base import ModuleError
-from ansible_collections.m365.exo_automation.plugins.module_utils.lookups import (
-    assign_directory_role,
-    directory_role_assignment_facts,
-    exchange_online_accepts,
-    list_directory_role_assignments,
-    list_role_definitions,
-    remove_directory_role_assignment,
-    resolve_directory_roles,
-    well_known_role_definition,
-    well_known_role_definitions,
-)
-from ansible_collections.m365.exo_automation.plugins.module_utils import flow, wellknown
+from ansible_collections.m365.exo_automation.plugins.module_utils import flow, grants
 
-ARGSPEC = flow.link_argspec(
-    roles=dict(type="list", elements="str", default=[]),
-    directory_scope_id=dict(type="str", default="/"),
-)
-
-
-class DirectoryRoleAssignments(flow.LinkSet):
-    """The Entra role assignments of the principal at the directory scope (a list of Graph JSON objects);
-    ``held`` has those at every scope."""
-
-    names_key = "roles"
-    fact_key = "role_definition_id"
-    what = "Entra roles"
-    verb = "assigning"
-
-    def __init__(self, m):
-        super(DirectoryRoleAssignments, self).__init__(m)
-        p = self.params
-        self.scope = scope = (p["directory_scope_id"] or "/").strip()
-        if not scope.startswith("/"):
-            raise ModuleError("option 'directory_scope_id': '%s' is not a directory scope; use / (the whole tenant) "
-                              "or /administrativeUnits/<id>" % scope, option="directory_scope_id")
-        if p["state"] == "present" and not p["roles"]:
-            raise ModuleError("option 'roles' needs at least one role with state=present", option="roles")
-        self.by_id = {}
-        self.definitions = []
-        self.wanted = []
-        self.known = None
-
-    def key(self, item):
-        return str(item.get("roleDefinitionId")).lower()
-
-    def name(self, key):
-        return (self.by_id.get(key) or {}).get("displayName") or key
-
-    def _template(self, key):
-        return str((self.by_id.get(key) or {}).get("templateId") or key).lower()
-
-    def list_all(self):
-        return list_directory_role_assignments(self.graph, principal_id=self.principal_id)
-
-    def in_scope(self, item):
-        return (item.get("directoryScopeId") or "/") == self.scope
-
-    def read_targets(self):
-        # built-in roles named by name or template id need no read of the tenant's definitions
-        self.known = well_known_role_definitions(self.params["roles"])
-        self._definitions(self.known)
-        # unknown or malformed roles fail before the principal is waited for
-        self.wanted = resolve_directory_roles(self.params["roles"], self.definitions)
-
-    def named(self, links):
-        if self.known is not None:  # the names of the other roles the principal holds
-            for key in set(self.key(a) for a in self.held) - set(self.by_id):
-                definition = well_known_role_definition(key)
-                if definition is None:  # a custom role: read the tenant's definitions once
-                    self._definitions(None)
-                    break
-                self.by_id[key] = definition
-        return links
-
-    def _definitions(self, definitions):
-        """Use ``definitions``, or the tenant's (one list call) when None."""
-        self.definitions = list_role_definitions(self.graph) if definitions is None else definitions
-        self.by_id = dict((str(d.get("id")).lower(), d) for d in self.definitions)
-
-    def declared_keys(self):
-        return [str(d["id"]).lower() for d in self.wanted]
-
-    def desired(self, current):
-        p = self.params
-        ids = self.declared_keys()
-        if p["state"] == "present" and wellknown.GLOBAL_ADMINISTRATOR_ID in [
-                str(d.get("templateId") or d["id"]).lower() for d in self.wanted]:
-            self.m.warn("Global Administrator is the most privileged Entra role; Microsoft recommends the least "
-                        "privileged role that works. For Exchange Online automation use Exchange Administrator, or "
-                        "Exchange Recipient Administrator for recipient tasks only.")
-        if p["state"] == "absent" and not ids:  # an empty list removes every role at the scope
-            ids = [self.key(a) for a in current]
-        return ids
-
-    def new_link(self, key):
-        return {"id": None, "roleDefinitionId": key, "principalId": self.principal_id, "directoryScopeId": self.scope}
-
-    def create(self, key):
-        return assign_directory_role(self.graph, self.principal_id, key, self.scope)
-
-    def delete(self, item):
-        return remove_directory_role_assignment(self.graph, item["id"])
-
-    def link_facts(self, item):
-        k = self.key(item)
-        return {"role_id": item.get("roleDefinitionId"), "role_name": self.name(k),
-                "role_template_id": (self.by_id.get(k) or {}).get("templateId"),
-                "directory_scope_id": item.get("directoryScopeId") or "/"}
-
-    def privileged(self, item):
-        declared = [str(d.get("templateId") or d["id"]).lower() for d in self.wanted]
-        return wellknown.privileged_entra_role(self._template(self.key(item)), declared)
-
-    def facts(self, obj):
-        return [directory_role_assignment_facts(a, self.by_id) for a in obj or []]
-
-    def diffable(self, facts):
-        return dict(super(DirectoryRoleAssignments, self).diffable(facts), directory_scope_id=self.scope)
-
-    def more_results(self, after):
-        others = [a for a in self.held if not self.in_scope(a)]
-        return {"exchange_online_accepted": exchange_online_accepts(list(after or []) + others)}
+ARGSPEC = flow.link_argspec(**grants.DIRECTORY_ROLE_OPTIONS)
 
 
 def main():
-    flow.main(ARGSPEC, DirectoryRoleAssignments)
+    flow.main(ARGSPEC, grants.DirectoryRoleAssignments)
 
 
 if __name__ == "__main__":

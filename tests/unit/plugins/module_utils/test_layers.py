@@ -25,9 +25,9 @@ LAYERS = {
     "arm": 2, "graph": 2,
     "base": 3,
     "lookups": 4, "resources": 4, "automation": 4, "automation_assets": 5,
-    "flow": 6,
+    "flow": 6, "grants": 7,
 }
-MODULE_LAYER = 7
+MODULE_LAYER = 8
 # The plugins Ansible loads (modules, the action plugin, the inventory plugin, the filters) stand above
 # module_utils, side by side: none of them imports another.
 ENTRY_POINTS = ("modules", "action", "inventory", "filter")
