@@ -228,8 +228,9 @@ def run_entries(m, option, resources, name_of=None):
 
     Returns the last entry's result with ``changed`` (whether any entry changed), ``diff`` (a list: each entry's,
     headed with its ``entry_label`` or its name, as Ansible shows several diffs) and ``option``: each entry's
-    result with its ``name``. A failure carries the results of the entries done before it under ``option`` and the name of the entry that
-    failed as ``name``. An entry's name is ``name_of(resource)``, by default its ``name``."""
+    result with its ``name``. A failure carries the results of the entries done before it under ``option`` and
+    the name of the entry that failed as ``name``. An entry's name is ``name_of(resource)``, by default its
+    ``name``."""
     done, diffs, last = [], [], None
     name_of = name_of or (lambda resource: resource.name)
 

@@ -43,6 +43,9 @@ def targets(doc):
                        "requests"))
     out.append(_target("audit CPU per account <= 5 s", _get(doc, "audit", "cpu"),
                        5.0 if _get(doc, "audit", "cpu") is not None else None, "s"))
+    processes = _get(doc, "audit", "module_processes")
+    out.append(_target("audit module processes <= 8 (the demo setup)", processes,
+                       8 if processes is not None else None, "processes"))
     one = _get(doc, "scale", "accounts_1", "cpu")
     cores = _get(doc, "scale", "cores") or 2
     for n in (5, 20):

@@ -1,4 +1,5 @@
 """The scenarios of ``make bench``. Each takes a :class:`Bench` and returns a dict of figures (each with its unit)."""
+import ast
 import os
 import sys
 
@@ -82,17 +83,32 @@ def converge_empty(bench):
     return out
 
 
+# The module_utils a module imports that talk to Graph, and those that talk to ARM (base signs in to ARM for
+# every module that resolves an ARM id).
+GRAPH_UTILS = {"graph", "lookups", "grants"}
+ARM_UTILS = {"base", "arm", "flow", "automation", "automation_assets", "resources"}
+
+
+def module_utils_imported(path):
+    """The names of the collection's module_utils that the module file at ``path`` imports (``from
+    ...module_utils.x import y`` and ``from ...module_utils import x, y`` alike)."""
+    with open(path) as f:
+        tree = ast.parse(f.read())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and ".exo_automation.plugins.module_utils" in node.module:
+            tail = node.module.split(".module_utils")[-1].lstrip(".")
+            names.update([tail.split(".")[0]] if tail else [a.name for a in node.names])
+    return names
+
+
 def _module_audiences(name):
     """The token audiences a module of the collection may ask for (from the module_utils it imports)."""
     path = os.path.join(REPO_ROOT, "plugins", "modules", name + ".py")
     if not os.path.exists(path):
         return 0
-    with open(path) as f:
-        text = f.read()
-    graph = "module_utils.graph" in text or "module_utils.lookups" in text or "module_utils.identity" in text
-    arm = "module_utils.base" in text or "module_utils.arm" in text or "module_utils.flow" in text \
-        or "module_utils.automation" in text
-    return int(graph) + int(arm)
+    names = module_utils_imported(path)
+    return int(bool(names & GRAPH_UTILS)) + int(bool(names & ARM_UTILS))
 
 
 def converge_nochange(bench):

@@ -105,7 +105,7 @@ def test_targets_compare_with_the_issue_limits():
                           "graph_read": {"cpu_over_trivial": {"value": 0.3}}, "peak_rss_max": {"value": 55.0}},
         "converge_nochange": {"state_gets": {"value": 20}, "min_requests": {"value": 16}, "writes": {"value": 0},
                               "token_requests": {"value": 10}, "token_bound": {"value": 12}},
-        "audit": {"cpu": {"value": 6.0}},
+        "audit": {"cpu": {"value": 6.0}, "module_processes": {"value": 8}},
         "scale": {"cores": 2, "accounts_1": {"cpu": {"value": 4.0}}, "accounts_5": {"wall": {"value": 11.0}},
                   "skipped": "20 accounts not measured"},
         "peer": {"skipped": "no peer"},
@@ -117,6 +117,7 @@ def test_targets_compare_with_the_issue_limits():
         "converge_nochange writes": True,
         "converge_nochange token requests": True,
         "audit CPU per account": False,
+        "audit module processes": True,          # 8 <= 8
         "scale 5 accounts wall": True,           # 11 <= 1.2 x 5 x 4 / 2 = 12
         "scale 20 accounts wall": None,
         "ARM read task overhead": False,
@@ -127,3 +128,14 @@ def test_targets_compare_with_the_issue_limits():
     notes = dict((t["target"], t.get("note")) for t in report.targets(doc))
     assert notes["peer ratio <= 0.25"] == "no peer"
     assert "20 accounts not measured" in notes["scale 20 accounts wall <= 1.2 x (20 x one account's CPU / cores)"]
+
+
+def test_token_bound_counts_the_audiences_of_the_module_utils_a_module_imports():
+    from tests.bench import scenarios
+    # both import forms count: "from ...module_utils import flow, grants" and "from ...module_utils.base import x"
+    assert scenarios._module_audiences("principal_access") == 2  # grants: Graph; base, flow: ARM
+    assert scenarios._module_audiences("app_role_assignment") == 2
+    assert scenarios._module_audiences("resource_group") == 1
+    assert scenarios._module_audiences("audit_report") == 0  # an action's documentation: no process of ours
+    assert "basic" not in scenarios.module_utils_imported(os.path.join(scenarios.REPO_ROOT, "plugins", "modules",
+                                                                       "runbook.py"))
