@@ -145,6 +145,8 @@ class ExoModule:
         # principal object ids Graph has shown it knows (flow.LinkSet): a task that grants several kinds of roles
         # waits for a new identity once
         self.known_principals = set()
+        # the principal option resolved (an ARM id read once) by value, for the same reason
+        self.principals = {}
         # one deadline for the whole task: every ARM request, retry and Retry-After stays within it
         self.started = time.time()
         self.deadline = self.started + (self.params.get("timeout") or DEFAULT_TIMEOUT)

@@ -361,11 +361,20 @@ class LinkSet(Resource):
         and its links are read (:meth:`read_links`). After apply() only the links are read again."""
         if self.expected is not None:
             return self.read_links()
-        principal = resolve_principal(self.m, self.params["principal"])
+        principal = self._principal()
         self.graph = self.m.graph()
         self.read_targets()
-        self.principal_id = require_principal(self.m, principal)
+        # a missing identity fails (or, in check mode, warns) once per task
+        self.principal_id = principal["id"] if principal.get("required") else require_principal(self.m, principal)
+        principal["required"] = True
         return self.named(self.read_links())
+
+    def _principal(self):
+        """The principal option resolved, once per task however many entries grant to it (``m.principals``)."""
+        value = self.params["principal"]
+        if value not in self.m.principals:
+            self.m.principals[value] = resolve_principal(self.m, value)
+        return self.m.principals[value]
 
     def read_targets(self):
         """What the links point to (a resource and its app roles, role definitions), before the principal."""

@@ -264,40 +264,40 @@ def run_module(m):
     if p["app_roles"]:
         apps = [AppRoles(e) for e in flow.entries(m, "app_roles", lambda e: app_role_params(m, e), key="resource")]
     entra = entra_roles(m)
+    # on teardown the Entra roles go first
     resources = [entra] + apps if p["state"] == "absent" else apps + [entra]
-    result = flow.run_entries(m, "grants", resources, name_of=lambda r: ENTRA if r is entra else r.params["resource"])
-    return shape(result["grants"], principal_id=result.get("principal_id"), changed=result["changed"],
-                 diff=result.get("diff"))
+    try:
+        result = flow.run_entries(m, "grants", resources,
+                                  name_of=lambda r: ENTRA if r is entra else r.params["resource"])
+    except ModuleError as err:
+        if err.result and "grants" in err.result:  # the entries done before the failure
+            err.result = dict(err.result)
+            err.result.update(shape(resources, entra, err.result.pop("grants")))
+        raise
+    out = shape(resources, entra, result["grants"])
+    out.update(changed=result["changed"], principal_id=entra.principal_id)
+    if "diff" in result:
+        out["diff"] = result["diff"]
+    return out
 
 
-def shape(done, **more):
-    """The module result (or a failure's) from the entries done: ``app_roles`` and ``directory_roles``."""
-    result = dict((k, v) for k, v in more.items() if v is not None)
-    result["app_roles"] = [r for r in done if r["name"] != ENTRA]
-    for r in done:
-        if r["name"] == ENTRA:
-            directory = dict(r)
-            directory.pop("name")
-            directory.pop("diff", None)
-            result["directory_roles"] = directory
-            result["exchange_online_accepted"] = directory.get("exchange_online_accepted", False)
-    for r in result["app_roles"]:
-        r.pop("diff", None)
-    return result
+def shape(resources, entra, done):
+    """``app_roles`` (one result per entry done, in order) and ``directory_roles`` (with ``exchange_online_accepted``
+    beside it) from the results of the entries done, which are those of the first ``resources``."""
+    out = {"app_roles": []}
+    for resource, r in zip(resources, done):
+        r = dict((k, v) for k, v in r.items() if k != "diff")
+        if resource is entra:
+            r.pop("name")
+            out["directory_roles"] = r
+            out["exchange_online_accepted"] = r.get("exchange_online_accepted", False)
+        else:
+            out["app_roles"].append(r)
+    return out
 
 
 def main():
-    base.main(ARGSPEC, run_module_shaping_failures)
-
-
-def run_module_shaping_failures(m):
-    try:
-        return run_module(m)
-    except ModuleError as err:
-        if err.result and "grants" in err.result:
-            err.result = dict(err.result)
-            err.result.update(shape(err.result.pop("grants")))
-        raise
+    base.main(ARGSPEC, run_module)
 
 
 if __name__ == "__main__":

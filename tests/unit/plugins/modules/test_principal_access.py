@@ -196,3 +196,19 @@ def test_a_new_identity_is_waited_for_once(monkeypatch, tenant):
     assert gets.count("/roleManagement/directory/roleAssignments") == 1 + 3  # one read, three confirmations
     assert entra_roles_of(tenant, mi["id"]) == [RECIPIENT_ADMIN]
     assert clock.warnings == []
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_an_arm_id_is_read_once_and_a_missing_identity_warns_once(monkeypatch, tenant, check_mode):
+    arm = FakeArm()
+    mi = tenant.add_identity("id-exo")
+    uai = arm.identity("id-exo", mi["id"], mi["appId"])
+    clock = wire(monkeypatch, tenant, arm)
+    result = run(monkeypatch, check_mode, principal=uai, app_roles=[MANAGE, {"resource": GRAPH, "app_roles": ["User.Read.All"]}],
+                 directory_roles=["Exchange Recipient Administrator"])
+    assert result["changed"] is True and result["principal_id"] == mi["id"]
+    assert arm.calls == [("identity", "rg-exo", "id-exo")]  # three entries, one read of the identity
+    missing = arm.identity("id-new", None, None).replace("id-new", "id-missing")
+    result = run(monkeypatch, True, principal=missing, app_roles=[MANAGE], directory_roles=["Exchange Administrator"])
+    assert result["changed"] is True and result["principal_id"] is None
+    assert len([w for w in clock.warnings if "does not exist" in w]) == 1
