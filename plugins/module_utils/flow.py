@@ -224,7 +224,8 @@ def entries(m, option, params_of, key="name"):
 def run_entries(m, option, resources, name_of=None):
     """The flow for several objects of one kind in one task (the entries of the list option ``option``). Every
     object is read and planned first, so an entry that is wrong or that Azure would refuse fails before anything
-    is written; then each plan is applied and its object read again, in the order listed.
+    is written (an entry's ``resolve()``, where it has one, runs for every entry before the first read); then
+    each plan is applied and its object read again, in the order listed.
 
     Returns the last entry's result with ``changed`` (whether any entry changed), ``diff`` (a list: each entry's,
     headed with its ``entry_label`` or its name, as Ansible shows several diffs) and ``option``: each entry's
@@ -244,6 +245,9 @@ def run_entries(m, option, resources, name_of=None):
             err.result = dict(err.result or {}, name=name_of(resource), **{option: done})
             raise err
 
+    for resource in resources:  # what an entry names, checked for every entry before any is read in full
+        if hasattr(resource, "resolve"):
+            step(resource, resource.resolve)
     planned = [(resource,) + step(resource, prepare, resource) for resource in resources]
     for resource, current, plan in planned:
         last = step(resource, finish, resource.m, resource, current, plan)
@@ -361,13 +365,21 @@ class LinkSet(Resource):
         and its links are read (:meth:`read_links`). After apply() only the links are read again."""
         if self.expected is not None:
             return self.read_links()
+        self.resolve()
+        return self.named(self.read_links())
+
+    def resolve(self):
+        """The principal option resolved and what the links point to read and checked (:meth:`read_targets`),
+        once, before anything is listed or waited for. :func:`run_entries` resolves every entry first, so a wrong
+        role in the last entry fails before the first entry waits for a new principal."""
+        if self.graph is not None:
+            return
         principal = self._principal()
         self.graph = self.m.graph()
         self.read_targets()
         # a missing identity fails (or, in check mode, warns) once per task
         self.principal_id = principal["id"] if principal.get("required") else require_principal(self.m, principal)
         principal["required"] = True
-        return self.named(self.read_links())
 
     def _principal(self):
         """The principal option resolved, once per task however many entries grant to it (``m.principals``)."""

@@ -17,8 +17,8 @@ description:
     to one principal, or removes them; what M(m365.exo_automation.app_role_assignment) and
     M(m365.exo_automation.directory_role_assignment) do, in one module process, with one sign-in.
   - Every grant is read, resolved and planned before anything is written, so an unknown app role, resource or
-    Entra role in any entry fails the task with nothing written. The principal is listed once per kind and waited
-    for (replication of a new managed identity) at most once.
+    Entra role in any entry fails the task with nothing written, and before a new principal is waited for. The
+    principal is listed once per kind and waited for (replication of a new managed identity) at most once.
   - With O(state=present) the app roles are granted first (a missing resource service principal is created
     where the entry says O(app_roles[].create_resource=true)), then the Entra roles. With O(state=absent) the
     Entra roles are removed first, then the app roles.

@@ -141,6 +141,16 @@ def _token(env, emu, n):
     return "resource_group", {"name": RG, "location": LOCATION}
 
 
+def _grants(env, emu, n):
+    # a new identity's app role and Entra role in one task: the fault hits the Entra role's POST, after the app
+    # role was granted
+    identity = ok(env, "user_assigned_identity", {"resource_group": RG, "name": "id-grants-%d" % n,
+                                                  "location": LOCATION})
+    return "principal_access", {"principal": identity["identity"]["principal_id"],
+                                "app_roles": [{"resource": EXO_APP_ID, "app_roles": ["Exchange.ManageAsApp"]}],
+                                "directory_roles": ["Exchange Recipient Administrator"]}
+
+
 PLACES = [
     ("ARM read", "GET", r"(?i)/resourcegroups/rg-reliability$", _rg_read),
     ("ARM write", "PUT", r"(?i)/resourcegroups/rg-write-", _rg_write),
@@ -148,6 +158,7 @@ PLACES = [
     ("Graph read", "GET", r"^/v1\.0/servicePrincipals$", _graph_read),
     ("Graph write", "POST", r"^/v1\.0/servicePrincipals$", _graph_write),
     ("token", "POST", r"/oauth2/v2\.0/token$", _token),
+    ("Graph grant", "POST", r"^/v1\.0/roleManagement/directory/roleAssignments$", _grants),
 ]
 
 
@@ -161,6 +172,10 @@ def end_state_clean(emu, place, args):
         return len(runbook) == 1 and runbook[0]["properties"]["state"] == "Published"
     if place == "Graph write":
         return sum(1 for sp in state["graph"]["servicePrincipals"].values() if sp.get("appId") == EXO_APP_ID) == 1
+    if place == "Graph grant":  # one of each, no copy
+        graph = state["graph"]
+        return ([a["principalId"] for a in graph["appRoleAssignments"].values()].count(args["principal"]) == 1
+                and [a["principalId"] for a in graph["roleAssignments"].values()].count(args["principal"]) == 1)
     return True
 
 
@@ -244,6 +259,12 @@ BAD_INPUT = [
     ("directory_role_assignment", {"principal": "00000000-0000-0000-0000-000000000001",
                                    "roles": ["Exchange Administrator"], "directory_scope_id": "tenant"},
      "directory_scope_id"),
+    # a wrong Entra role fails before the (valid) app role is granted
+    ("principal_access", {"principal": "00000000-0000-0000-0000-000000000001",
+                          "app_roles": [{"resource": EXO_APP_ID, "app_roles": ["Exchange.ManageAsApp"]}],
+                          "directory_roles": ["No Such Role"]}, "directory_roles"),
+    ("principal_access", {"principal": "00000000-0000-0000-0000-000000000001",
+                          "app_roles": [{"resource": EXO_APP_ID}]}, "app_roles"),
 ]
 
 

@@ -212,3 +212,13 @@ def test_an_arm_id_is_read_once_and_a_missing_identity_warns_once(monkeypatch, t
     result = run(monkeypatch, True, principal=missing, app_roles=[MANAGE], directory_roles=["Exchange Administrator"])
     assert result["changed"] is True and result["principal_id"] is None
     assert len([w for w in clock.warnings if "does not exist" in w]) == 1
+
+
+def test_a_wrong_entra_role_fails_before_an_unknown_principal_is_waited_for(monkeypatch, tenant):
+    clock = wire(monkeypatch, tenant)
+    result = run(monkeypatch, principal="00000000-0000-0000-0000-000000000001", app_roles=[MANAGE],
+                 directory_roles=["No Such Role"])
+    assert result["failed"] is True and result["option"] == "directory_roles" and result["name"] == "Entra roles"
+    assert clock.sleeps == []  # no wait for replication: the roles are checked first
+    assert [p for m, p, _s in tenant.log if "appRoleAssignments" in p] == []  # nothing listed either
+    assert tenant.writes() == []
