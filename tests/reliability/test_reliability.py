@@ -331,6 +331,13 @@ INTERRUPTIONS = [
     ("POST", r"(?i)/runbooks/Test-ExchangeOnlineConnection-74/publish$", "SIGINT", "publish started"),
     ("PUT", r"(?i)/jobs/[^/]+$", "SIGKILL", "verification job started"),
 ]
+# Points where the module goes on at once in the same process: the request after the point is answered late
+# (3 s), so that the signal lands before it. The request log shows a request only once it is answered, and the
+# runbooks are one task: without the hold, a signal meant for "draft uploaded" could land after both runbooks
+# were published (a dozen requests later), and the next point would never happen.
+HOLDS = {
+    "draft uploaded, not published": ("GET", r"(?i)/runbooks/Test-ExchangeOnlineConnection/draft/content$"),
+}
 
 
 def site_command(*extra):
@@ -431,14 +438,18 @@ def run_site(env, tmp_path, name):
     return rc, log_path.read_text()
 
 
-def interrupt_site(emu, env, tmp_path, name, method, regex, signame):
+def interrupt_site(emu, env, tmp_path, name, method, regex, signame, hold=None):
     """Run site.yml and send ``signame`` to it as soon as the emulator has answered a request matching
-    ``method``/``regex``. Returns True when the signal was sent (False: the run ended before that request)."""
+    ``method``/``regex``. ``hold`` (method, regex): a request answered 3 s late, the one right after that point.
+    Returns True when the signal was sent (False: the run ended before that request)."""
     import re
     import signal
 
     pattern = re.compile(regex)
     emu.clear_requests()
+    emu.clear_faults()
+    if hold:
+        emu.add_fault(method=hold[0], path_regex=hold[1], status=0, delay_ms=3000, times=1)
     with open(tmp_path / ("%s.log" % name), "w") as log:
         # the verification job runs on every interrupted run (by default only after a change, and the run before
         # the last point may have changed everything before it was cut)
@@ -456,6 +467,7 @@ def interrupt_site(emu, env, tmp_path, name, method, regex, signame):
         except subprocess.TimeoutExpired:
             tree = signal_run(proc.pid, signal.SIGKILL, mark=name)
             proc.wait(timeout=30)
+    emu.clear_faults()
     # no process of this run (a module, a background job) writes during the next one
     wait_gone(tree + [m for m in marked(name) if m not in tree])
     with open(tmp_path / ("%s.requests" % name), "w") as seen:  # what the run did, beside its output
@@ -499,7 +511,8 @@ def test_site_interrupted_at_many_points_reconverges_to_a_clean_run(emulator, an
     emulator.reset(**SETUP_TIMING)
     missed = []
     for n, (method, regex, signame, point) in enumerate(INTERRUPTIONS):
-        sent = interrupt_site(emulator, ansible_env, tmp_path, "cut-%d" % n, method, regex, signame)
+        sent = interrupt_site(emulator, ansible_env, tmp_path, "cut-%d" % n, method, regex, signame,
+                              hold=HOLDS.get(point))
         RECORDS["interruptions"].append((point, signame, sent))
         if not sent:
             missed.append(point)
